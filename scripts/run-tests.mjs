@@ -6,6 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const roots = [
+  'examples/voice-call/dist/test',
   'packages/srtp/dist/test',
   'packages/dtls/dist/test',
   'packages/ice-lite/dist/test',
