@@ -1,0 +1,289 @@
+import assert from 'node:assert/strict';
+import { createCipheriv } from 'node:crypto';
+import test from 'node:test';
+import fc from 'fast-check';
+import { AesGcm } from '../src/gcm/aes-gcm.js';
+import { AesGcmReference } from '../src/gcm/aes-gcm-reference.js';
+
+const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+interface KnownAnswer {
+  name: string;
+  key: string;
+  iv: string;
+  aad: string;
+  plain: string;
+  cipher: string;
+  tag: string;
+}
+
+const K1 = 'feffe9928665731c6d6a8f9467308308';
+const IV1 = 'cafebabefacedbaddecaf888';
+const AAD1 = 'feedfacedeadbeeffeedfacedeadbeefabaddad2';
+const P60 =
+  'd9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72' +
+  '1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39';
+const C4 =
+  '42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e' +
+  '21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091';
+const C16 =
+  '522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa' +
+  '8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662';
+const RTP_HEADER = '8040f17b8041f8d35501a0b2';
+const RTP_PAYLOAD = '47616c6c696120657374206f6d6e69732064697669736120696e207061727465732074726573';
+
+/** The GCM specification's test cases with 96-bit IVs (McGrew and Viega, appendix B) and RFC 7714 §16. */
+const KNOWN_ANSWERS: KnownAnswer[] = [
+  {
+    name: 'GCM case 1',
+    key: '00'.repeat(16),
+    iv: '00'.repeat(12),
+    aad: '',
+    plain: '',
+    cipher: '',
+    tag: '58e2fccefa7e3061367f1d57a4e7455a',
+  },
+  {
+    name: 'GCM case 2',
+    key: '00'.repeat(16),
+    iv: '00'.repeat(12),
+    aad: '',
+    plain: '00'.repeat(16),
+    cipher: '0388dace60b6a392f328c2b971b2fe78',
+    tag: 'ab6e47d42cec13bdf53a67b21257bddf',
+  },
+  {
+    name: 'GCM case 3',
+    key: K1,
+    iv: IV1,
+    aad: '',
+    plain: `${P60}1aafd255`,
+    cipher: `${C4}473f5985`,
+    tag: '4d5c2af327cd64a62cf35abd2ba6fab4',
+  },
+  {
+    name: 'GCM case 4',
+    key: K1,
+    iv: IV1,
+    aad: AAD1,
+    plain: P60,
+    cipher: C4,
+    tag: '5bc94fbc3221a5db94fae95ae7121a47',
+  },
+  {
+    name: 'GCM case 13',
+    key: '00'.repeat(32),
+    iv: '00'.repeat(12),
+    aad: '',
+    plain: '',
+    cipher: '',
+    tag: '530f8afbc74536b9a963b4f1c4cb738b',
+  },
+  {
+    name: 'GCM case 14',
+    key: '00'.repeat(32),
+    iv: '00'.repeat(12),
+    aad: '',
+    plain: '00'.repeat(16),
+    cipher: 'cea7403d4d606b6e074ec5d3baf39d18',
+    tag: 'd0d1c8a799996bf0265b98b5d48ab919',
+  },
+  {
+    name: 'GCM case 15',
+    key: K1 + K1,
+    iv: IV1,
+    aad: '',
+    plain: `${P60}1aafd255`,
+    cipher: `${C16}898015ad`,
+    tag: 'b094dac5d93471bdec1a502270e3cc6c',
+  },
+  {
+    name: 'GCM case 16',
+    key: K1 + K1,
+    iv: IV1,
+    aad: AAD1,
+    plain: P60,
+    cipher: C16,
+    tag: '76fc6ece0f4e1768cddf8853bb2d551b',
+  },
+  {
+    name: 'RFC 7714 §16.1.1 AEAD_AES_128_GCM',
+    key: '000102030405060708090a0b0c0d0e0f',
+    iv: '51753c6580c2726f20718414',
+    aad: RTP_HEADER,
+    plain: RTP_PAYLOAD,
+    cipher: 'f24de3a3fb34de6cacba861c9d7e4bcabe633bd50d294e6f42a5f47a51c7d19b36de3adf8833',
+    tag: '899d7f27beb16a9152cf765ee4390cce',
+  },
+  {
+    name: 'RFC 7714 §16.2.1 AEAD_AES_256_GCM',
+    key: '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f',
+    iv: '51753c6580c2726f20718414',
+    aad: RTP_HEADER,
+    plain: RTP_PAYLOAD,
+    cipher: '32b1de78a822fe12ef9f78fa332e33aab18012389a58e2f3b50b2a0276ffae0f1ba63799b87b',
+    tag: '7aa3db36dfffd6b0f9bb7878d7a76c13',
+  },
+];
+
+for (const implementation of [AesGcm, AesGcmReference]) {
+  for (const v of KNOWN_ANSWERS) {
+    test(`${implementation.name} seals and opens ${v.name} in place at an offset`, () => {
+      const gcm = new implementation(hex(v.key));
+      const plain = hex(v.plain);
+      // Surround the payload with guard bytes that must survive untouched.
+      const buf = new Uint8Array(plain.length + 7).fill(0xa5);
+      buf.set(plain, 3);
+      const tagBuf = new Uint8Array(21).fill(0x5a);
+      gcm.seal(hex(v.iv), hex(v.aad), buf, 3, 3 + plain.length, tagBuf, 5);
+      assert.equal(toHex(buf.subarray(3, 3 + plain.length)), v.cipher);
+      assert.equal(toHex(tagBuf.subarray(5, 21)), v.tag);
+      assert.deepEqual([...buf.subarray(0, 3), ...buf.subarray(3 + plain.length)], new Array(7).fill(0xa5));
+      assert.deepEqual([...tagBuf.subarray(0, 5)], new Array(5).fill(0x5a));
+
+      assert.equal(gcm.open(hex(v.iv), hex(v.aad), buf, 3, 3 + plain.length, tagBuf, 5), true);
+      assert.equal(toHex(buf.subarray(3, 3 + plain.length)), v.plain);
+    });
+  }
+}
+
+/** Node's own AES-GCM, one cipher per message. */
+function nodeSeal(
+  key: Uint8Array,
+  iv: Uint8Array,
+  aad: Uint8Array,
+  plain: Uint8Array,
+): { c: Buffer; t: Buffer } {
+  const cipher = createCipheriv(key.length === 16 ? 'aes-128-gcm' : 'aes-256-gcm', key, iv);
+  cipher.setAAD(aad);
+  const c = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return { c, t: cipher.getAuthTag() };
+}
+
+const gcmCase = fc.record({
+  key: fc.oneof(
+    fc.uint8Array({ minLength: 16, maxLength: 16 }),
+    fc.uint8Array({ minLength: 32, maxLength: 32 }),
+  ),
+  iv: fc.uint8Array({ minLength: 12, maxLength: 12 }),
+  aad: fc.oneof(fc.constant(new Uint8Array(0)), fc.uint8Array({ maxLength: 80 })),
+  data: fc.oneof(fc.constant(new Uint8Array(0)), fc.uint8Array({ maxLength: 2000 })),
+  before: fc.nat(20),
+  after: fc.nat(20),
+});
+
+test('seal and open agree with node:crypto AES-GCM on random keys, IVs, AAD and data', () => {
+  fc.assert(
+    fc.property(gcmCase, ({ key, iv, aad, data, before, after }) => {
+      const expected = nodeSeal(key, iv, aad, data);
+      const gcm = new AesGcm(key);
+      const buf = new Uint8Array(before + data.length + after + 16);
+      buf.set(data, before);
+      const end = before + data.length;
+      gcm.seal(iv, aad, buf, before, end, buf, end);
+      assert.equal(toHex(buf.subarray(before, end)), expected.c.toString('hex'));
+      assert.equal(toHex(buf.subarray(end, end + 16)), expected.t.toString('hex'));
+      assert.equal(gcm.open(iv, aad, buf, before, end, buf, end), true);
+      assert.deepEqual(buf.subarray(before, end), data);
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test('one instance seals a sequence of packets of varying sizes like fresh node:crypto ciphers', () => {
+  // Keyed state lives across calls: nothing from one packet may leak into the next.
+  const key = hex('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f');
+  const gcm = new AesGcm(key);
+  const reference = new AesGcmReference(key);
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 12, maxLength: 12 }),
+      fc.uint8Array({ maxLength: 40 }),
+      fc.uint8Array({ maxLength: 1300 }),
+      (iv, aad, data) => {
+        const a = Uint8Array.from(data);
+        const b = Uint8Array.from(data);
+        const ta = new Uint8Array(16);
+        const tb = new Uint8Array(16);
+        gcm.seal(iv, aad, a, 0, a.length, ta, 0);
+        reference.seal(iv, aad, b, 0, b.length, tb, 0);
+        assert.deepEqual(a, b);
+        assert.deepEqual(ta, tb);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test('opens what node:crypto sealed', () => {
+  fc.assert(
+    fc.property(gcmCase, ({ key, iv, aad, data }) => {
+      const { c, t } = nodeSeal(key, iv, aad, data);
+      const buf = Uint8Array.from(c);
+      assert.equal(new AesGcm(key).open(iv, aad, buf, 0, buf.length, t, 0), true);
+      assert.deepEqual(buf, data);
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('rejects any single bit flip in tag, AAD, ciphertext or IV and leaves the data untouched', () => {
+  fc.assert(
+    fc.property(
+      gcmCase,
+      fc.constantFrom('tag', 'aad', 'data', 'iv'),
+      fc.nat(),
+      ({ key, iv, aad, data }, where, position) => {
+        const field = { tag: 16, aad: aad.length, data: data.length, iv: 12 }[where];
+        fc.pre(field > 0);
+        const gcm = new AesGcm(key);
+        const buf = Uint8Array.from(data);
+        const tag = new Uint8Array(16);
+        gcm.seal(iv, aad, buf, 0, buf.length, tag, 0);
+        const bit = position % (field * 8);
+        const flip = (b: Uint8Array) => {
+          b[bit >> 3] = b[bit >> 3]! ^ (1 << (bit & 7));
+        };
+        const badAad = Uint8Array.from(aad);
+        const badIv = Uint8Array.from(iv);
+        if (where === 'tag') flip(tag);
+        if (where === 'aad') flip(badAad);
+        if (where === 'data') flip(buf);
+        if (where === 'iv') flip(badIv);
+        const before = Uint8Array.from(buf);
+        assert.equal(gcm.open(badIv, badAad, buf, 0, buf.length, tag, 0), false);
+        assert.deepEqual(buf, before);
+      },
+    ),
+    { numRuns: 400 },
+  );
+});
+
+test('rejects a tag of all zeros on empty data and empty AAD', () => {
+  const gcm = new AesGcm(new Uint8Array(16));
+  assert.equal(
+    gcm.open(new Uint8Array(12), new Uint8Array(0), new Uint8Array(0), 0, 0, new Uint8Array(16), 0),
+    false,
+  );
+});
+
+test('a key that is neither 16 nor 32 bytes throws naming key', () => {
+  for (const n of [0, 15, 24, 33]) {
+    assert.throws(() => new AesGcm(new Uint8Array(n)), /key/);
+  }
+});
+
+test('misuse of the range, IV or tag position throws naming the parameter', () => {
+  const gcm = new AesGcm(new Uint8Array(16));
+  const iv = new Uint8Array(12);
+  const aad = new Uint8Array(0);
+  const data = new Uint8Array(32);
+  const tag = new Uint8Array(16);
+  assert.throws(() => gcm.seal(new Uint8Array(16), aad, data, 0, 32, tag, 0), /iv/);
+  assert.throws(() => gcm.seal(iv, aad, data, 5, 4, tag, 0), /end/);
+  assert.throws(() => gcm.seal(iv, aad, data, -1, 4, tag, 0), /start/);
+  assert.throws(() => gcm.seal(iv, aad, data, 0, 33, tag, 0), /end/);
+  assert.throws(() => gcm.seal(iv, aad, data, 0, 32, tag, 1), /tagOffset/);
+  assert.throws(() => gcm.open(iv, aad, data, 0, 32, tag, 1), /tagOffset/);
+});
