@@ -1,0 +1,90 @@
+import type { SrtpKeyingMaterial } from './srtp-profiles.js';
+
+/** Why a connection ended. */
+export type DtlsCloseReason =
+  | 'close-notify'
+  | 'alert-received'
+  | 'alert-sent'
+  | 'handshake-timeout'
+  | 'local-close';
+
+/** What the engine reports to its embedder through pollEvent(). */
+export type DtlsEvent =
+  | {
+      readonly type: 'connected';
+      readonly version: 'DTLS 1.2';
+      /** IANA name of the negotiated suite. */
+      readonly cipherSuite: string;
+      /** Registry name of the negotiated DTLS-SRTP profile, when use_srtp was negotiated. */
+      readonly srtpProfile?: string;
+      /** SRTP master keys for our role (RFC 5764 §4.2), when use_srtp was negotiated. */
+      readonly srtp?: SrtpKeyingMaterial;
+      /** The peer's leaf certificate (DER), absent with PSK. */
+      readonly peerCertificate?: Uint8Array;
+      /** 'sha-256 AB:…' of the peer certificate. */
+      readonly peerFingerprint?: string;
+      /** From start() (client) or the first ClientHello (server) to connected. */
+      readonly handshakeMs: number;
+    }
+  | { readonly type: 'data'; readonly data: Uint8Array }
+  | {
+      readonly type: 'alert';
+      readonly level: 'warning' | 'fatal';
+      readonly description: number;
+      /** RFC name, e.g. 'bad_certificate'. */
+      readonly name: string;
+      /** true when we sent it, false when the peer did. */
+      readonly sent: boolean;
+    }
+  | {
+      readonly type: 'closed';
+      readonly reason: DtlsCloseReason;
+      /** The alert's RFC name when an alert ended the connection. */
+      readonly alert?: string;
+      readonly detail?: string;
+    };
+
+export type DtlsState = 'new' | 'handshaking' | 'connected' | 'closed';
+
+/** Reasons input was dropped without effect; each has a counter in DtlsStats.drops. */
+export const DROP_REASONS = [
+  'truncated-record',
+  'oversized-record',
+  'bad-version',
+  'bad-content-type',
+  'unknown-epoch',
+  'old-epoch',
+  'replayed',
+  'auth-failed',
+  'future-epoch-buffer-full',
+  'truncated-handshake',
+  'inconsistent-fragment',
+  'handshake-too-large',
+  'handshake-out-of-window',
+  'handshake-buffer-full',
+  'handshake-too-many-ranges',
+  'handshake-inconsistent',
+  'bad-ccs',
+  'bad-alert',
+  'data-before-connected',
+  'after-close',
+  'not-client-hello',
+  'bad-cookie',
+] as const;
+export type DtlsDropReason = (typeof DROP_REASONS)[number];
+
+/** Counters of one engine; all start at 0. */
+export interface DtlsStats {
+  datagramsReceived: number;
+  datagramsSent: number;
+  recordsReceived: number;
+  /** Flights re-sent, on timer expiry or on seeing the peer's previous flight again. */
+  retransmissions: number;
+  readonly drops: Record<DtlsDropReason, number>;
+}
+
+export function newStats(): DtlsStats {
+  const drops = {} as Record<DtlsDropReason, number>;
+  for (const r of DROP_REASONS) drops[r] = 0;
+  return { datagramsReceived: 0, datagramsSent: 0, recordsReceived: 0, retransmissions: 0, drops };
+}

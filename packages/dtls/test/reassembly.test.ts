@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import fc from 'fast-check';
+import {
+  encodeHandshakeFragment,
+  fragmentHandshake,
+  type HandshakeFragment,
+  parseHandshakeFragment,
+  transcriptForm,
+} from '../src/handshake/fragment.js';
+import { HandshakeReassembler } from '../src/handshake/reassembly.js';
+
+function frag(type: number, seq: number, body: Uint8Array, offset: number, len: number): HandshakeFragment {
+  const r = parseHandshakeFragment(encodeHandshakeFragment(type, seq, body, offset, len), 0);
+  assert.ok(r.ok);
+  return r.fragment;
+}
+
+const body = Uint8Array.from({ length: 100 }, (_, i) => i);
+
+test('reassembles a message from fragments in any order, overlapping', () => {
+  const r = new HandshakeReassembler();
+  assert.equal(r.offer(frag(11, 0, body, 50, 50)), 'buffered');
+  assert.equal(r.next(), undefined);
+  assert.equal(r.offer(frag(11, 0, body, 10, 45)), 'buffered');
+  assert.equal(r.next(), undefined, 'bytes 0..9 are still missing');
+  assert.equal(r.offer(frag(11, 0, body, 0, 12)), 'buffered');
+  const m = r.next();
+  assert.ok(m);
+  assert.equal(m.msgType, 11);
+  assert.deepEqual(m.body, body);
+  assert.equal(r.nextSeq, 1);
+  assert.equal(r.buffered, 0);
+});
+
+test('releases messages in message_seq order only', () => {
+  const r = new HandshakeReassembler();
+  r.offer(frag(14, 1, new Uint8Array(0), 0, 0));
+  assert.equal(r.next(), undefined);
+  r.offer(frag(2, 0, body, 0, 100));
+  assert.equal(r.next()?.msgType, 2);
+  assert.equal(r.next()?.msgType, 14);
+});
+
+test('reports fragments of already processed messages as old', () => {
+  const r = new HandshakeReassembler();
+  r.offer(frag(1, 0, body, 0, 100));
+  r.next();
+  assert.equal(r.offer(frag(1, 0, body, 0, 100)), 'old');
+});
+
+test('enforces message size, window, byte budget and range limits', () => {
+  const r = new HandshakeReassembler({
+    maxMessageSize: 1000,
+    maxBufferedMessages: 4,
+    maxBufferedBytes: 1500,
+    maxRangesPerMessage: 3,
+  });
+  const big = new Uint8Array(1001);
+  assert.equal(r.offer(frag(11, 0, big, 0, 10)), 'too-large');
+  assert.equal(r.offer(frag(11, 4, body, 0, 10)), 'out-of-window');
+  const k = new Uint8Array(1000);
+  assert.equal(r.offer(frag(11, 0, k, 0, 10)), 'buffered');
+  assert.equal(r.offer(frag(11, 1, k, 0, 10)), 'buffer-full');
+  assert.equal(r.offer(frag(11, 0, k, 20, 1)), 'buffered');
+  assert.equal(r.offer(frag(11, 0, k, 40, 1)), 'buffered');
+  assert.equal(r.offer(frag(11, 0, k, 60, 1)), 'too-many-ranges');
+  assert.equal(r.offer(frag(11, 0, k, 10, 10)), 'buffered', 'closing a gap merges ranges');
+  assert.equal(r.offer(frag(12, 0, k, 0, 10)), 'inconsistent');
+});
+
+test('parser refuses fragments that run past their record or their message', () => {
+  const f = encodeHandshakeFragment(1, 0, body, 0, 100);
+  assert.deepEqual(parseHandshakeFragment(f.subarray(0, 50), 0), {
+    ok: false,
+    reason: 'truncated-handshake',
+  });
+  const bad = f.slice();
+  bad[3] = 10; // length 10 < offset 0 + fragment_length 100
+  assert.deepEqual(parseHandshakeFragment(bad, 0), { ok: false, reason: 'inconsistent-fragment' });
+});
+
+test('transcript form is the unfragmented header (RFC 6347 §4.2.6)', () => {
+  const t = transcriptForm(1, 3, body);
+  assert.deepEqual([...t.subarray(0, 12)], [1, 0, 0, 100, 0, 3, 0, 0, 0, 0, 0, 100]);
+});
+
+test('any re-fragmentation in any order with duplicates reassembles the message', () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 0, maxLength: 600 }),
+      fc.integer({ min: 1, max: 200 }),
+      fc.integer({ min: 1, max: 200 }),
+      fc.array(fc.nat(), { maxLength: 40 }),
+      (msg, sizeA, sizeB, order) => {
+        const pieces = [...fragmentHandshake(16, 0, msg, sizeA), ...fragmentHandshake(16, 0, msg, sizeB)];
+        const shuffled = pieces.map((p, i) => ({ p, k: order[i % Math.max(order.length, 1)] ?? i }));
+        shuffled.sort((x, y) => x.k - y.k);
+        const r = new HandshakeReassembler();
+        let got: Uint8Array | undefined;
+        for (const { p } of shuffled) {
+          const parsed = parseHandshakeFragment(p, 0);
+          assert.ok(parsed.ok);
+          const v = r.offer(parsed.fragment);
+          assert.ok(v === 'buffered' || v === 'old');
+          const m = r.next();
+          if (m) got = m.body;
+        }
+        assert.deepEqual(got, msg);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test('random fragments never throw and stay within the byte budget', () => {
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 80 }), { maxLength: 60 }), (chunks) => {
+      const r = new HandshakeReassembler({ maxBufferedBytes: 4096 });
+      for (const c of chunks) {
+        let pos = 0;
+        while (pos < c.length) {
+          const p = parseHandshakeFragment(c, pos);
+          if (!p.ok) break;
+          r.offer(p.fragment);
+          while (r.next()) {}
+          pos = p.next;
+        }
+        assert.ok(r.buffered <= 4096);
+      }
+    }),
+    { numRuns: 1000 },
+  );
+});
