@@ -1,1 +1,31 @@
-export {};
+export { AesCounterMode } from './crypto/aes-counter-mode.js';
+export { HmacSha1 } from './crypto/hmac-sha1.js';
+export { aesCmPrf, deriveSessionKeys, KDF_LABEL, type SessionKeys } from './key-derivation.js';
+export {
+  findSdesSuite,
+  findSrtpProfile,
+  requireSrtpProfile,
+  SRTP_PROFILES,
+  type SrtpCipherName,
+  type SrtpProfileInfo,
+  type SrtpProfileName,
+} from './profile.js';
+export { ReplayCheck, ReplayWindow } from './replay-window.js';
+export {
+  type UnprotectFailure,
+  type UnprotectFailureReason,
+  UnprotectReason,
+  type UnprotectRtcpResult,
+  type UnprotectRtcpSuccess,
+  type UnprotectRtpResult,
+  type UnprotectRtpSuccess,
+} from './result.js';
+export { estimateRolloverCounter } from './rollover-counter.js';
+export { rtpHeaderLength } from './rtp-header.js';
+export {
+  SRTCP_MAX_PACKETS,
+  SRTP_MAX_PACKETS,
+  SrtpSession,
+  type SrtpSessionKeyOptions,
+  type SrtpSessionOptions,
+} from './srtp-session.js';

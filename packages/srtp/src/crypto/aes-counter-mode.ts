@@ -1,0 +1,150 @@
+import { type Cipher, createCipheriv } from 'node:crypto';
+
+/**
+ * AES in Counter Mode as SRTP uses it (RFC 3711 §4.1.1): the keystream for a packet is
+ * E(k, IV), E(k, IV + 1), ... with IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16),
+ * so the low 16 bits count blocks and the upper 112 bits come from the salt, SSRC and index.
+ *
+ * One `aes-*-ecb` cipher is created per session key and kept for the life of the context; the
+ * counter blocks are laid out in a reusable buffer and encrypted with one `update()` call, which
+ * is much cheaper than creating a CTR cipher per packet. The keystream is XORed in JS.
+ */
+export class AesCounterMode {
+  readonly #cipher: Cipher;
+  /** 14-byte session salt (k_s); its shift by 16 bits is the zero fill of the block counter. */
+  readonly #salt: Uint8Array;
+  #counters: Uint8Array;
+  #counterWords: Uint32Array;
+  readonly #iv = new Uint8Array(16);
+  readonly #ivWords = new Uint32Array(this.#iv.buffer);
+  readonly #littleEndian: boolean;
+
+  /**
+   * @param key AES-128 or AES-256 key (16 or 32 bytes).
+   * @param salt 14-byte session salt, or undefined to use `keystreamFromPrefix` only (key derivation).
+   */
+  constructor(key: Uint8Array, salt?: Uint8Array) {
+    if (key.length !== 16 && key.length !== 32) throw new RangeError('key must be 16 or 32 bytes');
+    if (salt !== undefined && salt.length !== 14) throw new RangeError('salt must be 14 bytes');
+    this.#cipher = createCipheriv(key.length === 16 ? 'aes-128-ecb' : 'aes-256-ecb', key, null);
+    this.#cipher.setAutoPadding(false);
+    this.#salt = new Uint8Array(14);
+    if (salt !== undefined) this.#salt.set(salt);
+    this.#counters = new Uint8Array(new ArrayBuffer(16 * 128));
+    this.#counterWords = new Uint32Array(this.#counters.buffer);
+    this.#littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+  }
+
+  /**
+   * XORs the keystream of packet index i = indexHigh * 2^16 + indexLow for `ssrc` into
+   * data[start, end). For SRTP indexHigh is the ROC and indexLow the sequence number; for SRTCP
+   * (RFC 3711 §4.1) the 31-bit SRTCP index splits the same way.
+   */
+  xor(ssrc: number, indexHigh: number, indexLow: number, data: Uint8Array, start: number, end: number): void {
+    if (end <= start) return;
+    const blocks = this.writeCounters(0, ssrc, indexHigh, indexLow, end - start);
+    const keystream = this.generate(blocks);
+    xorKeystream(keystream, 0, data, start, end);
+  }
+
+  /**
+   * Lays out the counter blocks for one packet of `byteLength` bytes at block `blockOffset` of the
+   * shared counter buffer; returns the number of blocks written. Used to build one keystream for
+   * a batch of packets.
+   */
+  writeCounters(
+    blockOffset: number,
+    ssrc: number,
+    indexHigh: number,
+    indexLow: number,
+    byteLength: number,
+  ): number {
+    const blocks = (byteLength + 15) >>> 4;
+    const iv = this.#iv;
+    const s = this.#salt;
+    iv[0] = s[0]!;
+    iv[1] = s[1]!;
+    iv[2] = s[2]!;
+    iv[3] = s[3]!;
+    iv[4] = s[4]! ^ (ssrc >>> 24);
+    iv[5] = s[5]! ^ ((ssrc >>> 16) & 0xff);
+    iv[6] = s[6]! ^ ((ssrc >>> 8) & 0xff);
+    iv[7] = s[7]! ^ (ssrc & 0xff);
+    iv[8] = s[8]! ^ (indexHigh >>> 24);
+    iv[9] = s[9]! ^ ((indexHigh >>> 16) & 0xff);
+    iv[10] = s[10]! ^ ((indexHigh >>> 8) & 0xff);
+    iv[11] = s[11]! ^ (indexHigh & 0xff);
+    iv[12] = s[12]! ^ ((indexLow >>> 8) & 0xff);
+    iv[13] = s[13]! ^ (indexLow & 0xff);
+    iv[14] = 0;
+    iv[15] = 0;
+    this.#fillCounters(blockOffset, blocks);
+    return blocks;
+  }
+
+  /**
+   * Keystream for an arbitrary 14-byte counter prefix (the AES-CM PRF of RFC 3711 §4.3.3 uses
+   * the master salt XOR label as prefix). Returns `byteLength` bytes.
+   */
+  keystreamFromPrefix(prefix: Uint8Array, byteLength: number): Buffer {
+    const blocks = (byteLength + 15) >>> 4;
+    this.#iv.set(prefix.subarray(0, 14));
+    this.#iv[14] = 0;
+    this.#iv[15] = 0;
+    this.#fillCounters(0, blocks);
+    return this.generate(blocks).subarray(0, byteLength);
+  }
+
+  /** Encrypts the first `blocks` counter blocks: one `update()` for the whole run. */
+  generate(blocks: number): Buffer {
+    return this.#cipher.update(this.#counters.subarray(0, blocks * 16));
+  }
+
+  #fillCounters(blockOffset: number, blocks: number): void {
+    const needed = (blockOffset + blocks) * 16;
+    if (needed > this.#counters.length) this.#grow(needed);
+    const words = this.#counterWords;
+    const iw = this.#ivWords;
+    const w0 = iw[0]!;
+    const w1 = iw[1]!;
+    const w2 = iw[2]!;
+    const w3 = iw[3]!;
+    let j = blockOffset * 4;
+    if (this.#littleEndian) {
+      // Bytes 14 and 15 of a block are the high and low byte of the 16-bit block counter.
+      for (let i = 0; i < blocks; i++, j += 4) {
+        words[j] = w0;
+        words[j + 1] = w1;
+        words[j + 2] = w2;
+        words[j + 3] = w3 | (((i >>> 8) & 0xff) << 16) | ((i & 0xff) << 24);
+      }
+    } else {
+      for (let i = 0; i < blocks; i++, j += 4) {
+        words[j] = w0;
+        words[j + 1] = w1;
+        words[j + 2] = w2;
+        words[j + 3] = w3 | (i & 0xffff);
+      }
+    }
+  }
+
+  #grow(needed: number): void {
+    let size = this.#counters.length;
+    while (size < needed) size *= 2;
+    const next = new Uint8Array(new ArrayBuffer(size));
+    next.set(this.#counters);
+    this.#counters = next;
+    this.#counterWords = new Uint32Array(next.buffer);
+  }
+}
+
+/** data[start, end) ^= keystream[ksOffset, ...). */
+export function xorKeystream(
+  keystream: Uint8Array,
+  ksOffset: number,
+  data: Uint8Array,
+  start: number,
+  end: number,
+): void {
+  for (let i = start, k = ksOffset; i < end; i++, k++) data[i] = data[i]! ^ keystream[k]!;
+}

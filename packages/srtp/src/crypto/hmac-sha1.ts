@@ -1,0 +1,180 @@
+import { createHash, createHmac } from 'node:crypto';
+import { sha1Compress } from './sha1-compress.js';
+
+/**
+ * HMAC-SHA1 (RFC 2104, FIPS 180-4) for the SRTP/SRTCP authentication transform (RFC 3711 §4.2.1).
+ *
+ * The SHA-1 states after the ipad and opad blocks are computed once per key, so one MAC over a
+ * packet costs the packet's own blocks plus a single outer block. Creating a node:crypto Hmac per
+ * packet costs more than that for media-sized packets; above `nativeThreshold` bytes the native
+ * implementation wins again and is used instead.
+ *
+ * Every SRTP/SRTCP MAC input is "packet bytes || one 32-bit big-endian word" (the ROC for SRTP,
+ * E||SRTCP index for SRTCP), which is what `macWithTrailer` computes.
+ */
+export class HmacSha1 {
+  readonly #key: Buffer;
+  readonly #inner = new Int32Array(5);
+  readonly #outer = new Int32Array(5);
+  readonly #h = new Int32Array(5);
+  readonly #outerBlock = new Uint8Array(64);
+  readonly #tail = new Uint8Array(128);
+  readonly #trailer = Buffer.alloc(4);
+  readonly #digest = new Uint8Array(20);
+  readonly #nativeThreshold: number;
+
+  /**
+   * @param key HMAC key (any length; SRTP uses 20 bytes).
+   * @param nativeThreshold message length (bytes) from which node:crypto's Hmac is used.
+   */
+  constructor(key: Uint8Array, nativeThreshold = DEFAULT_NATIVE_THRESHOLD) {
+    if (!(key instanceof Uint8Array)) throw new TypeError('key must be a Uint8Array');
+    this.#nativeThreshold = nativeThreshold;
+    this.#key = Buffer.from(key);
+    let k: Uint8Array = key;
+    if (k.length > 64) k = createHmacKeyDigest(k);
+    const pad = new Uint8Array(64);
+    pad.set(k);
+    for (let i = 0; i < 64; i++) pad[i] = pad[i]! ^ 0x36;
+    initState(this.#inner);
+    sha1Compress(this.#inner, pad, 0);
+    for (let i = 0; i < 64; i++) pad[i] = pad[i]! ^ (0x36 ^ 0x5c);
+    initState(this.#outer);
+    sha1Compress(this.#outer, pad, 0);
+    pad.fill(0);
+    this.#outerBlock[20] = 0x80;
+    this.#outerBlock[62] = ((64 + 20) * 8) >>> 8;
+    this.#outerBlock[63] = ((64 + 20) * 8) & 0xff;
+  }
+
+  /**
+   * HMAC-SHA1(key, data[start, end) || uint32be(trailer)), truncated to `tagLength` bytes
+   * written to out[outOffset ...].
+   */
+  macWithTrailer(
+    data: Uint8Array,
+    start: number,
+    end: number,
+    trailer: number,
+    out: Uint8Array,
+    outOffset: number,
+    tagLength: number,
+  ): void {
+    if (end - start >= this.#nativeThreshold) {
+      this.#nativeMac(data, start, end, trailer, out, outOffset, tagLength);
+      return;
+    }
+    const h = this.#h;
+    h[0] = this.#inner[0]!;
+    h[1] = this.#inner[1]!;
+    h[2] = this.#inner[2]!;
+    h[3] = this.#inner[3]!;
+    h[4] = this.#inner[4]!;
+    let off = start;
+    const fullEnd = end - ((end - start) & 63);
+    while (off < fullEnd) {
+      sha1Compress(h, data, off);
+      off += 64;
+    }
+    // Tail: remaining bytes, the 32-bit trailer, 0x80, zero fill and the 64-bit bit length.
+    const tail = this.#tail;
+    const rem = end - off;
+    for (let i = 0; i < rem; i++) tail[i] = data[off + i]!;
+    tail[rem] = trailer >>> 24;
+    tail[rem + 1] = (trailer >>> 16) & 0xff;
+    tail[rem + 2] = (trailer >>> 8) & 0xff;
+    tail[rem + 3] = trailer & 0xff;
+    tail[rem + 4] = 0x80;
+    const tailLength = rem + 4 + 1 + 8 <= 64 ? 64 : 128;
+    tail.fill(0, rem + 5, tailLength - 8);
+    // Message length counts the 64-byte ipad block already hashed.
+    const bits = (64 + (end - start) + 4) * 8;
+    const hi = Math.floor(bits / 0x100000000);
+    tail[tailLength - 8] = hi >>> 24;
+    tail[tailLength - 7] = (hi >>> 16) & 0xff;
+    tail[tailLength - 6] = (hi >>> 8) & 0xff;
+    tail[tailLength - 5] = hi & 0xff;
+    tail[tailLength - 4] = bits >>> 24;
+    tail[tailLength - 3] = (bits >>> 16) & 0xff;
+    tail[tailLength - 2] = (bits >>> 8) & 0xff;
+    tail[tailLength - 1] = bits & 0xff;
+    sha1Compress(h, tail, 0);
+    if (tailLength === 128) sha1Compress(h, tail, 64);
+
+    // Outer hash: one block holding the 20-byte inner digest; its padding and length
+    // ((64 + 20) * 8 bits) were written once at construction.
+    const ob = this.#outerBlock;
+    for (let i = 0; i < 5; i++) {
+      const v = h[i]!;
+      ob[4 * i] = v >>> 24;
+      ob[4 * i + 1] = (v >>> 16) & 0xff;
+      ob[4 * i + 2] = (v >>> 8) & 0xff;
+      ob[4 * i + 3] = v & 0xff;
+    }
+    h[0] = this.#outer[0]!;
+    h[1] = this.#outer[1]!;
+    h[2] = this.#outer[2]!;
+    h[3] = this.#outer[3]!;
+    h[4] = this.#outer[4]!;
+    sha1Compress(h, ob, 0);
+    for (let i = 0; i < tagLength; i++) {
+      out[outOffset + i] = (h[i >> 2]! >>> (24 - 8 * (i & 3))) & 0xff;
+    }
+  }
+
+  /**
+   * Compares HMAC(data[start,end) || trailer) truncated to tagLength with expected[expectedOffset...]
+   * in constant time (no early exit on the first differing byte).
+   */
+  verifyWithTrailer(
+    data: Uint8Array,
+    start: number,
+    end: number,
+    trailer: number,
+    expected: Uint8Array,
+    expectedOffset: number,
+    tagLength: number,
+  ): boolean {
+    const digest = this.#digest;
+    this.macWithTrailer(data, start, end, trailer, digest, 0, tagLength);
+    let diff = 0;
+    for (let i = 0; i < tagLength; i++) diff |= digest[i]! ^ expected[expectedOffset + i]!;
+    return diff === 0;
+  }
+
+  #nativeMac(
+    data: Uint8Array,
+    start: number,
+    end: number,
+    trailer: number,
+    out: Uint8Array,
+    outOffset: number,
+    tagLength: number,
+  ): void {
+    const t = this.#trailer;
+    t.writeUInt32BE(trailer >>> 0, 0);
+    const mac = createHmac('sha1', this.#key).update(data.subarray(start, end)).update(t).digest();
+    for (let i = 0; i < tagLength; i++) out[outOffset + i] = mac[i]!;
+  }
+}
+
+/**
+ * Message length from which node:crypto's Hmac is used. Measured on the project machine (Node 20):
+ * the JS path did 820k MACs/s at 176 bytes against 150k/s for a createHmac per message, 210k/s vs
+ * 157k/s at 1216 bytes, and the two met around 1500 bytes (one Ethernet MTU).
+ */
+export const DEFAULT_NATIVE_THRESHOLD = 1500;
+
+function initState(h: Int32Array): void {
+  h[0] = 0x67452301;
+  h[1] = 0xefcdab89 | 0;
+  h[2] = 0x98badcfe | 0;
+  h[3] = 0x10325476;
+  h[4] = 0xc3d2e1f0 | 0;
+}
+
+/** RFC 2104 §2: keys longer than the block size are hashed first. */
+function createHmacKeyDigest(key: Uint8Array): Uint8Array {
+  // Uses node's SHA-1 once at construction; not on the packet path.
+  return new Uint8Array(createHash('sha1').update(key).digest());
+}
