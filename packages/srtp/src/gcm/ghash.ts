@@ -52,19 +52,6 @@ function clmul16(x: number, hk: Int32Array, i: number): number {
   );
 }
 
-/**
- * Carry-less product of the 32-bit value x by the 32-bit H operand number k (Karatsuba over 16-bit
- * halves); writes the 63-bit result as low and high words into p[2k], p[2k + 1].
- */
-function clmul32(x: number, hk: Int32Array, k: number, p: Int32Array): void {
-  const i = 9 * k;
-  const lo = clmul16(x & 0xffff, hk, i);
-  const hi = clmul16(x >>> 16, hk, i + 3);
-  const mid = clmul16((x ^ (x >>> 16)) & 0xffff, hk, i + 6) ^ lo ^ hi;
-  p[2 * k] = lo ^ (mid << 16);
-  p[2 * k + 1] = hi ^ (mid >>> 16);
-}
-
 /** The nine 32-bit Karatsuba operands of a 128-bit value given as words w3 (most significant) .. w0. */
 function operands32(w3: number, w2: number, w1: number, w0: number, out: Int32Array): void {
   out[0] = w0;
@@ -110,36 +97,94 @@ export function ghashKey(h: Uint8Array, hOffset = 0): Int32Array {
   return hk;
 }
 
+/** Carry-less product of two 32-bit values' 16-bit Karatsuba terms: (lo, hi, mid) -> 63 bits in two words. */
+function karatsuba32Low(lo: number, hi: number, mid: number): number {
+  return lo ^ ((mid ^ lo ^ hi) << 16);
+}
+
+function karatsuba32High(lo: number, hi: number, mid: number): number {
+  return hi ^ ((mid ^ lo ^ hi) >>> 16);
+}
+
 /**
  * y <- y * H in GF(2^128) (SP 800-38D §6.3), y as four big-endian words (y[0] = bytes 0..3).
- * `scratch` holds at least 18 + 9 words and carries no information between calls.
+ * The 32-bit Karatsuba operands of y are, in order: w0, w1, w0^w1, w2, w3, w2^w3, s0, s1, s0^s1
+ * (s0 = w0^w2, s1 = w1^w3), matching the layout of ghashKey.
  */
-export function ghashMultiply(y: Int32Array, hk: Int32Array, scratch: Int32Array): void {
-  const ops = scratch.subarray(18, 27);
-  operands32(y[0]!, y[1]!, y[2]!, y[3]!, ops);
-  const p = scratch;
-  for (let k = 0; k < 9; k++) clmul32(ops[k]!, hk, k, p);
+export function ghashMultiply(y: Int32Array, hk: Int32Array): void {
+  const w3 = y[0]!;
+  const w2 = y[1]!;
+  const w1 = y[2]!;
+  const w0 = y[3]!;
+  const s0 = w0 ^ w2;
+  const s1 = w1 ^ w3;
+  const w01 = w0 ^ w1;
+  const w23 = w2 ^ w3;
+  const s01 = s0 ^ s1;
 
-  // 64 x 64 Karatsuba: products (lo, hi, mid) of groups 0 (low halves), 1 (high halves), 2 (sums).
-  // Group g yields four words r0..r3 = L0, L1 ^ M0, H0 ^ M1, H1 with M = mid ^ L ^ H.
-  let m0 = p[4]! ^ p[0]! ^ p[2]!;
-  let m1 = p[5]! ^ p[1]! ^ p[3]!;
-  const a0 = p[0]!;
-  const a1 = p[1]! ^ m0;
-  const a2 = p[2]! ^ m1;
-  const a3 = p[3]!;
-  m0 = p[10]! ^ p[6]! ^ p[8]!;
-  m1 = p[11]! ^ p[7]! ^ p[9]!;
-  const b0 = p[6]!;
-  const b1 = p[7]! ^ m0;
-  const b2 = p[8]! ^ m1;
-  const b3 = p[9]!;
-  m0 = p[16]! ^ p[12]! ^ p[14]!;
-  m1 = p[17]! ^ p[13]! ^ p[15]!;
-  const c0 = p[12]! ^ a0 ^ b0;
-  const c1 = p[13]! ^ m0 ^ a1 ^ b1;
-  const c2 = p[14]! ^ m1 ^ a2 ^ b2;
-  const c3 = p[15]! ^ a3 ^ b3;
+  // 27 products of 16-bit operands: for each 32-bit operand v, (v.lo, v.hi, v.lo ^ v.hi).
+  const p0l = clmul16(w0 & 0xffff, hk, 0);
+  const p0h = clmul16(w0 >>> 16, hk, 3);
+  const p0m = clmul16((w0 ^ (w0 >>> 16)) & 0xffff, hk, 6);
+  const p1l = clmul16(w1 & 0xffff, hk, 9);
+  const p1h = clmul16(w1 >>> 16, hk, 12);
+  const p1m = clmul16((w1 ^ (w1 >>> 16)) & 0xffff, hk, 15);
+  const p2l = clmul16(w01 & 0xffff, hk, 18);
+  const p2h = clmul16(w01 >>> 16, hk, 21);
+  const p2m = clmul16((w01 ^ (w01 >>> 16)) & 0xffff, hk, 24);
+  const p3l = clmul16(w2 & 0xffff, hk, 27);
+  const p3h = clmul16(w2 >>> 16, hk, 30);
+  const p3m = clmul16((w2 ^ (w2 >>> 16)) & 0xffff, hk, 33);
+  const p4l = clmul16(w3 & 0xffff, hk, 36);
+  const p4h = clmul16(w3 >>> 16, hk, 39);
+  const p4m = clmul16((w3 ^ (w3 >>> 16)) & 0xffff, hk, 42);
+  const p5l = clmul16(w23 & 0xffff, hk, 45);
+  const p5h = clmul16(w23 >>> 16, hk, 48);
+  const p5m = clmul16((w23 ^ (w23 >>> 16)) & 0xffff, hk, 51);
+  const p6l = clmul16(s0 & 0xffff, hk, 54);
+  const p6h = clmul16(s0 >>> 16, hk, 57);
+  const p6m = clmul16((s0 ^ (s0 >>> 16)) & 0xffff, hk, 60);
+  const p7l = clmul16(s1 & 0xffff, hk, 63);
+  const p7h = clmul16(s1 >>> 16, hk, 66);
+  const p7m = clmul16((s1 ^ (s1 >>> 16)) & 0xffff, hk, 69);
+  const p8l = clmul16(s01 & 0xffff, hk, 72);
+  const p8h = clmul16(s01 >>> 16, hk, 75);
+  const p8m = clmul16((s01 ^ (s01 >>> 16)) & 0xffff, hk, 78);
+
+  // Nine 32 x 32 products, each as (low word, high word).
+  const q0 = karatsuba32Low(p0l, p0h, p0m);
+  const r0 = karatsuba32High(p0l, p0h, p0m);
+  const q1 = karatsuba32Low(p1l, p1h, p1m);
+  const r1 = karatsuba32High(p1l, p1h, p1m);
+  const q2 = karatsuba32Low(p2l, p2h, p2m);
+  const r2 = karatsuba32High(p2l, p2h, p2m);
+  const q3 = karatsuba32Low(p3l, p3h, p3m);
+  const r3 = karatsuba32High(p3l, p3h, p3m);
+  const q4 = karatsuba32Low(p4l, p4h, p4m);
+  const r4 = karatsuba32High(p4l, p4h, p4m);
+  const q5 = karatsuba32Low(p5l, p5h, p5m);
+  const r5 = karatsuba32High(p5l, p5h, p5m);
+  const q6 = karatsuba32Low(p6l, p6h, p6m);
+  const r6 = karatsuba32High(p6l, p6h, p6m);
+  const q7 = karatsuba32Low(p7l, p7h, p7m);
+  const r7 = karatsuba32High(p7l, p7h, p7m);
+  const q8 = karatsuba32Low(p8l, p8h, p8m);
+  const r8 = karatsuba32High(p8l, p8h, p8m);
+
+  // Three 64 x 64 products (low halves a, high halves b, sums c), four words each:
+  // (L0, L1 ^ M0, H0 ^ M1, H1) with M = mid ^ L ^ H.
+  const a0 = q0;
+  const a1 = r0 ^ q2 ^ q0 ^ q1;
+  const a2 = q1 ^ r2 ^ r0 ^ r1;
+  const a3 = r1;
+  const b0 = q3;
+  const b1 = r3 ^ q5 ^ q3 ^ q4;
+  const b2 = q4 ^ r5 ^ r3 ^ r4;
+  const b3 = r4;
+  const c0 = q6 ^ a0 ^ b0;
+  const c1 = r6 ^ q8 ^ q6 ^ q7 ^ a1 ^ b1;
+  const c2 = q7 ^ r8 ^ r6 ^ r7 ^ a2 ^ b2;
+  const c3 = r7 ^ a3 ^ b3;
 
   // 128 x 128 Karatsuba: z = a ^ (c << 64) ^ (b << 128), z0 least significant.
   const z0 = a0;
@@ -159,22 +204,20 @@ export function ghashMultiply(y: Int32Array, hk: Int32Array, scratch: Int32Array
   z4 = (z4 << 1) | (z3 >>> 31);
   z3 = (z3 << 1) | (z2 >>> 31);
   z2 = (z2 << 1) | (z1 >>> 31);
-  let w1 = (z1 << 1) | (z0 >>> 31);
-  const w0 = z0 << 1;
+  const v1 = (z1 << 1) | (z0 >>> 31);
+  const v0 = z0 << 1;
 
   // Fold degrees 128..255 with x^128 = 1 + x + x^2 + x^7 (§6.3). Multiplying by x^t moves a bit t
   // places toward the low end of the word; what falls off lands at the top of the next word down.
-  // Words are folded from the highest degree (w0) so that bits re-entering word 3 are folded again.
-  z4 ^= w0 ^ (w0 >>> 1) ^ (w0 >>> 2) ^ (w0 >>> 7);
-  z3 ^= (w0 << 31) ^ (w0 << 30) ^ (w0 << 25);
-  z5 ^= w1 ^ (w1 >>> 1) ^ (w1 >>> 2) ^ (w1 >>> 7);
-  z4 ^= (w1 << 31) ^ (w1 << 30) ^ (w1 << 25);
-  w1 = z2;
-  z6 ^= w1 ^ (w1 >>> 1) ^ (w1 >>> 2) ^ (w1 >>> 7);
-  z5 ^= (w1 << 31) ^ (w1 << 30) ^ (w1 << 25);
-  w1 = z3;
-  z7 ^= w1 ^ (w1 >>> 1) ^ (w1 >>> 2) ^ (w1 >>> 7);
-  z6 ^= (w1 << 31) ^ (w1 << 30) ^ (w1 << 25);
+  // Words are folded from the highest degree (v0) so that bits re-entering word 3 are folded again.
+  z4 ^= v0 ^ (v0 >>> 1) ^ (v0 >>> 2) ^ (v0 >>> 7);
+  z3 ^= (v0 << 31) ^ (v0 << 30) ^ (v0 << 25);
+  z5 ^= v1 ^ (v1 >>> 1) ^ (v1 >>> 2) ^ (v1 >>> 7);
+  z4 ^= (v1 << 31) ^ (v1 << 30) ^ (v1 << 25);
+  z6 ^= z2 ^ (z2 >>> 1) ^ (z2 >>> 2) ^ (z2 >>> 7);
+  z5 ^= (z2 << 31) ^ (z2 << 30) ^ (z2 << 25);
+  z7 ^= z3 ^ (z3 >>> 1) ^ (z3 >>> 2) ^ (z3 >>> 7);
+  z6 ^= (z3 << 31) ^ (z3 << 30) ^ (z3 << 25);
 
   y[0] = z7;
   y[1] = z6;
@@ -189,7 +232,6 @@ export function ghashMultiply(y: Int32Array, hk: Int32Array, scratch: Int32Array
 export function ghashUpdate(
   y: Int32Array,
   hk: Int32Array,
-  scratch: Int32Array,
   bytes: Uint8Array,
   start: number,
   end: number,
@@ -201,28 +243,22 @@ export function ghashUpdate(
     y[1] = y[1]! ^ ((bytes[o + 4]! << 24) | (bytes[o + 5]! << 16) | (bytes[o + 6]! << 8) | bytes[o + 7]!);
     y[2] = y[2]! ^ ((bytes[o + 8]! << 24) | (bytes[o + 9]! << 16) | (bytes[o + 10]! << 8) | bytes[o + 11]!);
     y[3] = y[3]! ^ ((bytes[o + 12]! << 24) | (bytes[o + 13]! << 16) | (bytes[o + 14]! << 8) | bytes[o + 15]!);
-    ghashMultiply(y, hk, scratch);
+    ghashMultiply(y, hk);
   }
   if (o < end) {
     for (let j = 0; o < end; o++, j++) {
       const w = j >> 2;
       y[w] = y[w]! ^ (bytes[o]! << (24 - 8 * (j & 3)));
     }
-    ghashMultiply(y, hk, scratch);
+    ghashMultiply(y, hk);
   }
 }
 
 /** Absorbs the final block len(A) || len(C), both 64-bit bit counts (SP 800-38D §7.1 step 5). */
-export function ghashLengths(
-  y: Int32Array,
-  hk: Int32Array,
-  scratch: Int32Array,
-  aadBytes: number,
-  dataBytes: number,
-): void {
+export function ghashLengths(y: Int32Array, hk: Int32Array, aadBytes: number, dataBytes: number): void {
   y[0] = y[0]! ^ Math.floor(aadBytes / 0x20000000);
   y[1] = y[1]! ^ (aadBytes * 8);
   y[2] = y[2]! ^ Math.floor(dataBytes / 0x20000000);
   y[3] = y[3]! ^ (dataBytes * 8);
-  ghashMultiply(y, hk, scratch);
+  ghashMultiply(y, hk);
 }
