@@ -21,6 +21,7 @@ import {
   encodeServerHello,
   type ServerHello,
 } from '../src/handshake/messages/server-hello.js';
+import { serverHelloInfo } from '../src/handshake/messages/server-hello-info.js';
 import { ExtensionType, ProtocolVersion } from '../src/handshake/types.js';
 import { DecodeError } from '../src/wire/decode-error.js';
 import { bytes, optionalExtensions, random32, u8, u16 } from './handshake-arbitraries.js';
@@ -214,4 +215,64 @@ test('clientHelloInfo fails on a malformed extension the server acts on, ignores
   const info = clientHelloInfo(bad(ExtensionType.supported_versions, hex('03 fefc00')));
   assert.equal(info.supportedVersions, undefined);
   assert.equal(info.offersDtls13, false);
+});
+
+test('serverHelloInfo reads the chosen SRTP profile, EMS and renegotiation_info', () => {
+  const sh: ServerHello = {
+    serverVersion: ProtocolVersion.DTLS1_2,
+    random: R,
+    sessionId: new Uint8Array(0),
+    cipherSuite: 0xc02b,
+    compressionMethod: 0,
+    extensions: [
+      { type: ExtensionType.use_srtp, data: encodeUseSrtp({ profiles: [7], mki: new Uint8Array(0) }) },
+      { type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() },
+      { type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo() },
+    ],
+  };
+  const offered = [
+    ExtensionType.use_srtp,
+    ExtensionType.extended_master_secret,
+    ExtensionType.renegotiation_info,
+  ];
+  const info = serverHelloInfo(sh, offered);
+  assert.deepEqual(info.srtp, { profile: 7, mki: new Uint8Array(0) });
+  assert.equal(info.extendedMasterSecret, true);
+  assert.equal(info.renegotiatedConnection?.length, 0);
+  assert.equal(info.ecPointFormats, undefined);
+  const none = serverHelloInfo({ ...sh, extensions: undefined }, offered);
+  assert.equal(none.srtp, undefined);
+  assert.equal(none.extendedMasterSecret, false);
+});
+
+test('serverHelloInfo rejects an extension the client did not offer (unsupported_extension, RFC 5246 §7.4.1.4)', () => {
+  const sh: ServerHello = {
+    serverVersion: ProtocolVersion.DTLS1_2,
+    random: R,
+    sessionId: new Uint8Array(0),
+    cipherSuite: 0xc02b,
+    compressionMethod: 0,
+    extensions: [{ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() }],
+  };
+  assert.throws(
+    () => serverHelloInfo(sh, [ExtensionType.use_srtp]),
+    (e: unknown) => e instanceof DecodeError && e.alert === 110,
+  );
+});
+
+test('serverHelloInfo rejects a use_srtp answer naming two profiles (illegal_parameter)', () => {
+  const sh: ServerHello = {
+    serverVersion: ProtocolVersion.DTLS1_2,
+    random: R,
+    sessionId: new Uint8Array(0),
+    cipherSuite: 0xc02b,
+    compressionMethod: 0,
+    extensions: [
+      { type: ExtensionType.use_srtp, data: encodeUseSrtp({ profiles: [7, 1], mki: new Uint8Array(0) }) },
+    ],
+  };
+  assert.throws(
+    () => serverHelloInfo(sh, [ExtensionType.use_srtp]),
+    (e: unknown) => e instanceof DecodeError && e.alert === 47,
+  );
 });
