@@ -1,0 +1,350 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import fc from 'fast-check';
+import {
+  candidateToSdp,
+  generateIceCredentials,
+  hostCandidates,
+  type IceEvent,
+  IceLiteAgent,
+} from '../src/ice/index.js';
+import {
+  HmacSha1Key,
+  readXorMappedAddress,
+  Sha1Workspace,
+  StunAttribute,
+  StunMessage,
+  StunMessageBuilder,
+  StunMessageType,
+  verifyFingerprint,
+  verifyMessageIntegrity,
+} from '../src/stun/index.js';
+
+const LOCAL = { localUfrag: 'LoCaLuFr', localPwd: 'localpasswordlocalpassw0' };
+const REMOTE_UFRAG = 'Rmt1';
+
+function seededRng(seed: number) {
+  let s = seed >>> 0;
+  return (n: number) => {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      out[i] = s >>> 24;
+    }
+    return out;
+  };
+}
+
+interface CheckOptions {
+  username?: string | null;
+  pwd?: string | null;
+  priority?: number | null;
+  useCandidate?: boolean;
+  role?: 'controlling' | 'controlled' | 'none';
+  fingerprint?: boolean;
+  extra?: Array<[number, Uint8Array]>;
+  tid?: number;
+}
+
+/** A Binding request shaped like a browser's check (RFC 8445 §7.2.2). */
+function check(opts: CheckOptions = {}): Uint8Array {
+  const tid = new Uint8Array(12).fill(opts.tid ?? 7);
+  const b = new StunMessageBuilder(StunMessageType.BindingRequest, tid);
+  const username = opts.username === undefined ? `${LOCAL.localUfrag}:${REMOTE_UFRAG}` : opts.username;
+  if (username !== null) b.username(username);
+  b.add(0xc057, Uint8Array.of(0, 1, 0, 0x0a)); // GOOG-NETWORK-INFO, comprehension-optional
+  if (opts.role !== 'none') {
+    if (opts.role === 'controlled') b.iceControlled(42n);
+    else b.iceControlling(0x1234567890abcdefn);
+  }
+  if (opts.priority !== null) b.priority(opts.priority ?? 1853824767);
+  if (opts.useCandidate) b.useCandidate();
+  for (const [t, v] of opts.extra ?? []) b.add(t, v);
+  const pwd = opts.pwd === undefined ? LOCAL.localPwd : opts.pwd;
+  const ws = new Sha1Workspace();
+  return b.finish({
+    sha1: pwd === null ? undefined : { key: new HmacSha1Key(Buffer.from(pwd), ws), workspace: ws },
+    fingerprint: opts.fingerprint ?? true,
+  });
+}
+
+function parsed(bytes: Uint8Array): StunMessage {
+  const m = new StunMessage();
+  assert.equal(m.parse(bytes), 'ok');
+  return m;
+}
+
+function agent(extra: Partial<ConstructorParameters<typeof IceLiteAgent>[0]> = {}) {
+  return new IceLiteAgent({ now: 0, ...LOCAL, remoteUfrag: REMOTE_UFRAG, ...extra });
+}
+
+function drain(a: IceLiteAgent): IceEvent[] {
+  const out: IceEvent[] = [];
+  for (let e = a.pollEvent(); e; e = a.pollEvent()) out.push(e);
+  return out;
+}
+
+const localKey = () => {
+  const ws = new Sha1Workspace();
+  return { key: new HmacSha1Key(Buffer.from(LOCAL.localPwd), ws), ws };
+};
+
+test('generated credentials use ice-chars with >= 24 and >= 128 random bits, and are reproducible with a seeded rng', () => {
+  const a = generateIceCredentials(seededRng(1));
+  const b = generateIceCredentials(seededRng(1));
+  assert.deepEqual(a, b);
+  assert.match(a.ufrag, /^[A-Za-z0-9+/]{8}$/);
+  assert.match(a.pwd, /^[A-Za-z0-9+/]{24}$/);
+  assert.notDeepEqual(generateIceCredentials(seededRng(2)), a);
+  const agentWithDefaults = new IceLiteAgent({ now: 0, rng: seededRng(1) });
+  assert.equal(agentWithDefaults.localUfrag, a.ufrag);
+});
+
+test('rejects bad configuration naming the parameter', () => {
+  assert.throws(() => new IceLiteAgent({ now: 0, localUfrag: 'ab', localPwd: LOCAL.localPwd }), /ufrag/);
+  assert.throws(() => new IceLiteAgent({ now: 0, localUfrag: 'abcd', localPwd: 'short' }), /pwd/);
+  assert.throws(() => new IceLiteAgent({ now: 0, localUfrag: 'abcd' }), /together/);
+  assert.throws(() => new IceLiteAgent({ now: Number.NaN }), /now/);
+  assert.throws(() => new IceLiteAgent({ now: 0, consentTimeoutMs: 0 }), /consentTimeoutMs/);
+});
+
+test('answers a valid check with a success response authenticated by the local password', () => {
+  const a = agent();
+  const req = check();
+  const r = a.handleStun(parsed(req), '127.0.0.1', 50123, 10);
+  assert.equal(r.verdict, 'valid');
+  assert.ok(r.newTuple);
+  const res = parsed(r.response!);
+  assert.equal(res.type, StunMessageType.BindingSuccessResponse);
+  assert.deepEqual(res.transactionId(), req.subarray(8, 20));
+  const { key, ws } = localKey();
+  assert.ok(verifyMessageIntegrity(res, key, ws));
+  assert.ok(verifyFingerprint(res));
+  assert.deepEqual(readXorMappedAddress(res.bytes, res.xorMappedAddressOffset, res.xorMappedAddressLength), {
+    address: '127.0.0.1',
+    port: 50123,
+    family: 4,
+  });
+  assert.ok(a.isValid('127.0.0.1', 50123));
+  assert.ok(!a.isValid('127.0.0.1', 50124));
+  assert.equal(a.state, 'new', 'not nominated yet');
+  assert.deepEqual(drain(a), [{ type: 'tuple-validated', tuple: { address: '127.0.0.1', port: 50123 } }]);
+});
+
+test('USE-CANDIDATE selects the pair; the latest nominated valid pair wins', () => {
+  const a = agent();
+  a.handleStun(parsed(check({ useCandidate: true })), '127.0.0.1', 1000, 1);
+  assert.equal(a.state, 'connected');
+  assert.deepEqual(a.selected, a.validTuples()[0]);
+  const r2 = a.handleStun(parsed(check({ useCandidate: true })), '::1', 2000, 2);
+  assert.ok(r2.selectionChanged);
+  assert.equal(a.selected?.address, '::1');
+  // A plain check on the first tuple does not move the selection back; a nomination does.
+  a.handleStun(parsed(check()), '127.0.0.1', 1000, 3);
+  assert.equal(a.selected?.address, '::1');
+  a.handleStun(parsed(check({ useCandidate: true })), '127.0.0.1', 1000, 4);
+  assert.equal(a.selected?.address, '127.0.0.1');
+  const selected = drain(a).filter((e) => e.type === 'selected');
+  assert.equal(selected.length, 3);
+});
+
+test('aggressive nomination: the very first request with USE-CANDIDATE connects (Firefox)', () => {
+  const a = agent();
+  const r = a.handleStun(parsed(check({ useCandidate: true })), '127.0.0.1', 40000, 0);
+  assert.equal(r.verdict, 'valid');
+  assert.ok(r.selectionChanged && r.newTuple);
+  assert.equal(a.state, 'connected');
+});
+
+test('401 without MESSAGE-INTEGRITY for a wrong password or wrong username, never larger than the request', () => {
+  const a = agent();
+  for (const opts of [
+    { pwd: 'wrongpasswordwrongpasswd' },
+    { username: `${LOCAL.localUfrag}:other` },
+    { username: `${LOCAL.localUfrag}:` },
+  ]) {
+    const req = check(opts);
+    const r = a.handleStun(parsed(req), '127.0.0.1', 1, 0);
+    assert.equal(r.verdict, 'rejected');
+    const res = parsed(r.response!);
+    assert.equal(res.errorCode, 401);
+    assert.equal(res.integrityOffset, -1);
+    assert.ok(verifyFingerprint(res));
+    assert.ok(r.response!.length <= req.length);
+  }
+  assert.equal(a.validTuples().length, 0, 'nothing validated');
+  assert.equal(a.stats.byReason['bad-integrity'], 1);
+  assert.equal(a.stats.byReason['username-mismatch'], 2);
+});
+
+test('without a known remote ufrag any remote part is accepted, the local part still must match', () => {
+  const a = new IceLiteAgent({ now: 0, ...LOCAL });
+  assert.equal(
+    a.handleStun(parsed(check({ username: `${LOCAL.localUfrag}:anything` })), '127.0.0.1', 1, 0).verdict,
+    'valid',
+  );
+  assert.equal(
+    a.handleStun(parsed(check({ username: `${LOCAL.localUfrag}` })), '127.0.0.1', 1, 0).verdict,
+    'rejected',
+  );
+});
+
+test('400 for missing USERNAME, MESSAGE-INTEGRITY, FINGERPRINT or PRIORITY; bad FINGERPRINT is dropped silently', () => {
+  const a = agent();
+  const noUser = a.handleStun(parsed(check({ username: null })), '127.0.0.1', 1, 0);
+  assert.equal(parsed(noUser.response!).errorCode, 400);
+  const noMi = a.handleStun(parsed(check({ pwd: null })), '127.0.0.1', 1, 0);
+  assert.equal(parsed(noMi.response!).errorCode, 400);
+  const noFp = a.handleStun(parsed(check({ fingerprint: false })), '127.0.0.1', 1, 0);
+  assert.equal(noFp.reason, 'missing-fingerprint');
+  const noPriority = a.handleStun(parsed(check({ priority: null })), '127.0.0.1', 1, 0);
+  const res = parsed(noPriority.response!);
+  assert.equal(res.errorCode, 400);
+  assert.ok(verifyMessageIntegrity(res, localKey().key, localKey().ws), 'authenticated sender gets MI');
+  const badFp = check();
+  badFp[badFp.length - 1]! ^= 1;
+  const r = a.handleStun(parsed(badFp), '127.0.0.1', 1, 0);
+  assert.deepEqual([r.verdict, r.reason, r.response], ['dropped', 'bad-fingerprint', undefined]);
+});
+
+test('an error that would be larger than the unauthenticated request is not sent (no amplification)', () => {
+  const a = agent();
+  // 28-byte request: header + FINGERPRINT only. Even a 400 without reason phrase (36 bytes) is larger.
+  const tiny = new StunMessageBuilder(StunMessageType.BindingRequest, new Uint8Array(12)).finish({
+    fingerprint: true,
+  });
+  const r = a.handleStun(parsed(tiny), '127.0.0.1', 1, 0);
+  assert.equal(r.verdict, 'dropped');
+  assert.equal(r.response, undefined);
+  const quiet = agent({ unauthenticatedReplies: 'none' });
+  const q = quiet.handleStun(parsed(check({ pwd: 'wrongpasswordwrongpasswd' })), '127.0.0.1', 1, 0);
+  assert.deepEqual([q.verdict, q.response], ['dropped', undefined]);
+});
+
+test('property: no unauthenticated answer is ever larger than the request', () => {
+  const a = agent();
+  fc.assert(
+    fc.property(
+      fc.record({
+        username: fc.option(fc.string({ maxLength: 20 }), { nil: null }),
+        pwd: fc.option(fc.constantFrom('wrongpasswordwrongpasswd', LOCAL.localPwd), { nil: null }),
+        fingerprint: fc.boolean(),
+        priority: fc.option(fc.nat(), { nil: null }),
+      }),
+      (o) => {
+        const req = check(o);
+        const r = a.handleStun(parsed(req), '127.0.0.1', 9, 0);
+        if (r.verdict !== 'valid' && r.response && parsed(r.response).integrityOffset < 0) {
+          assert.ok(r.response.length <= req.length);
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test('487 Role Conflict, authenticated, when the peer claims ICE-CONTROLLED', () => {
+  const a = agent();
+  const r = a.handleStun(parsed(check({ role: 'controlled' })), '127.0.0.1', 1, 0);
+  assert.equal(r.verdict, 'rejected');
+  const res = parsed(r.response!);
+  assert.equal(res.errorCode, 487);
+  assert.ok(verifyMessageIntegrity(res, localKey().key, localKey().ws));
+  assert.ok(!a.isValid('127.0.0.1', 1));
+});
+
+test('420 with UNKNOWN-ATTRIBUTES for unknown comprehension-required attributes; optional ones are ignored', () => {
+  const a = agent();
+  const ok = a.handleStun(
+    parsed(
+      check({
+        extra: [
+          [0xc070, new Uint8Array(12)],
+          [0xc071, new Uint8Array(2)],
+        ],
+      }),
+    ),
+    '127.0.0.1',
+    1,
+    0,
+  );
+  assert.equal(ok.verdict, 'valid');
+  const r = a.handleStun(parsed(check({ extra: [[0x7abc, new Uint8Array(4)]] })), '127.0.0.1', 2, 0);
+  const res = parsed(r.response!);
+  assert.equal(res.errorCode, 420);
+  assert.ok(verifyMessageIntegrity(res, localKey().key, localKey().ws));
+  // UNKNOWN-ATTRIBUTES value follows the ERROR-CODE attribute.
+  const at = res.bytes.indexOf(StunAttribute.UnknownAttributes, 20);
+  assert.ok(at > 0);
+  assert.ok(Buffer.from(res.bytes).includes(Buffer.from([0x7a, 0xbc])));
+});
+
+test('responses and indications are not answered', () => {
+  const a = agent();
+  const ind = new StunMessageBuilder(StunMessageType.BindingIndication, new Uint8Array(12)).finish({
+    fingerprint: true,
+  });
+  assert.equal(a.handleStun(parsed(ind), '127.0.0.1', 1, 0).reason, 'not-binding-request');
+});
+
+test('consent freshness: closes after 30 s without a valid check, stays open while checks arrive', () => {
+  const a = agent();
+  a.handleStun(parsed(check({ useCandidate: true })), '127.0.0.1', 1, 0);
+  assert.equal(a.nextTimeout(), 30_000);
+  for (let t = 5000; t <= 60_000; t += 5000) {
+    a.handleTimeout(t);
+    a.handleStun(parsed(check()), '127.0.0.1', 1, t);
+  }
+  assert.equal(a.state, 'connected');
+  // Invalid checks do not refresh consent.
+  a.handleStun(parsed(check({ pwd: 'wrongpasswordwrongpasswd' })), '127.0.0.1', 1, 80_000);
+  a.handleTimeout(89_999);
+  assert.equal(a.state, 'connected');
+  drain(a);
+  a.handleTimeout(90_000);
+  assert.equal(a.state, 'closed');
+  assert.equal(a.closeReason, 'consent-expired');
+  assert.deepEqual(drain(a), [
+    { type: 'tuple-expired', tuple: { address: '127.0.0.1', port: 1 } },
+    { type: 'closed', reason: 'consent-expired' },
+  ]);
+  assert.equal(a.handleStun(parsed(check()), '127.0.0.1', 1, 90_001).reason, 'closed');
+});
+
+test('a session never reached by the peer is closed after the consent timeout (configurable)', () => {
+  const a = agent({ consentTimeoutMs: 5000, now: 100 });
+  a.handleTimeout(5099);
+  assert.equal(a.state, 'new');
+  a.handleTimeout(5100);
+  assert.equal(a.closeReason, 'consent-expired');
+});
+
+test('the valid tuple set is bounded; the least recently checked unselected tuple is evicted', () => {
+  const a = agent({ maxValidTuples: 2 });
+  a.handleStun(parsed(check({ useCandidate: true })), '127.0.0.1', 1, 0);
+  a.handleStun(parsed(check()), '127.0.0.1', 2, 1);
+  const r = a.handleStun(parsed(check()), '127.0.0.1', 3, 2);
+  assert.equal(r.evicted?.port, 2);
+  assert.deepEqual(
+    a
+      .validTuples()
+      .map((t) => t.port)
+      .sort(),
+    [1, 3],
+  );
+  assert.equal(a.selected?.port, 1);
+});
+
+test('host candidates: RFC 8445 priorities, IPv6 preferred, foundations per base address', () => {
+  const cands = hostCandidates([
+    { address: '127.0.0.1', port: 5000 },
+    { address: '::1', port: 5000 },
+    { address: '127.0.0.1', port: 5001 },
+  ]);
+  assert.equal(cands[0]!.priority, 126 * 2 ** 24 + (65535 - 1024) * 256 + 255);
+  assert.ok(cands[1]!.priority > cands[0]!.priority);
+  assert.equal(cands[0]!.foundation, cands[2]!.foundation);
+  assert.notEqual(cands[0]!.foundation, cands[1]!.foundation);
+  assert.match(candidateToSdp(cands[1]!), /^candidate:[a-z0-9]+ 1 udp \d+ ::1 5000 typ host$/);
+  assert.throws(() => hostCandidates([{ address: 'localhost', port: 1 }]), /addresses\[0\]\.address/);
+});
