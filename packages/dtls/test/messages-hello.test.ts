@@ -12,6 +12,7 @@ import {
   encodeClientHello,
 } from '../src/handshake/messages/client-hello.js';
 import { clientHelloInfo } from '../src/handshake/messages/client-hello-info.js';
+import { clientHelloExtensions, serverHelloExtensions } from '../src/handshake/messages/hello-extensions.js';
 import {
   decodeHelloVerifyRequest,
   encodeHelloVerifyRequest,
@@ -274,5 +275,63 @@ test('serverHelloInfo rejects a use_srtp answer naming two profiles (illegal_par
   assert.throws(
     () => serverHelloInfo(sh, [ExtensionType.use_srtp]),
     (e: unknown) => e instanceof DecodeError && e.alert === 47,
+  );
+});
+
+test('clientHelloExtensions builds an offer that clientHelloInfo reads back', () => {
+  const extensions = clientHelloExtensions({
+    srtpProfiles: [7, 1],
+    srtpMki: Uint8Array.of(5),
+    supportedGroups: [29, 23],
+    signatureSchemes: [0x0403, 0x0804],
+    extendedMasterSecret: true,
+  });
+  const info = clientHelloInfo(decodeClientHello(encodeClientHello({ ...sampleHello, extensions })));
+  assert.deepEqual(info.srtp, { profiles: [7, 1], mki: Uint8Array.of(5) });
+  assert.deepEqual(info.supportedGroups, [29, 23]);
+  assert.deepEqual(info.ecPointFormats, Uint8Array.of(0));
+  assert.deepEqual(info.signatureSchemes, [0x0403, 0x0804]);
+  assert.equal(info.extendedMasterSecret, true);
+  assert.equal(info.secureRenegotiation, true);
+  assert.equal(info.renegotiatedConnection?.length, 0);
+});
+
+test('clientHelloExtensions for a PSK-only offer without SRTP sends no groups, point formats or use_srtp', () => {
+  const types = clientHelloExtensions({ extendedMasterSecret: false }).map((e) => e.type);
+  assert.deepEqual(types, [ExtensionType.renegotiation_info]);
+});
+
+test('serverHelloExtensions answers only what the client offered, echoing its MKI', () => {
+  const offerExts = clientHelloExtensions({
+    srtpProfiles: [1, 7],
+    srtpMki: Uint8Array.of(5),
+    supportedGroups: [29],
+    signatureSchemes: [0x0403],
+    extendedMasterSecret: true,
+  });
+  const info = clientHelloInfo({ ...sampleHello, extensions: offerExts });
+  const extensions = serverHelloExtensions(info, { srtpProfile: 7, extendedMasterSecret: true, ecdhe: true });
+  const sh: ServerHello = {
+    serverVersion: ProtocolVersion.DTLS1_2,
+    random: R,
+    sessionId: new Uint8Array(0),
+    cipherSuite: 0xc02b,
+    compressionMethod: 0,
+    extensions,
+  };
+  const answer = serverHelloInfo(
+    decodeServerHello(encodeServerHello(sh)),
+    offerExts.map((e) => e.type),
+  );
+  assert.deepEqual(answer.srtp, { profile: 7, mki: Uint8Array.of(5) });
+  assert.equal(answer.extendedMasterSecret, true);
+  assert.equal(answer.renegotiatedConnection?.length, 0);
+  assert.deepEqual(answer.ecPointFormats, Uint8Array.of(0));
+
+  const bare = clientHelloInfo({ ...sampleHello, extensions: undefined });
+  assert.deepEqual(serverHelloExtensions(bare, { extendedMasterSecret: true, ecdhe: true }), []);
+  assert.throws(
+    () => serverHelloExtensions(info, { srtpProfile: 2, extendedMasterSecret: true, ecdhe: true }),
+    /srtpProfile/,
   );
 });
