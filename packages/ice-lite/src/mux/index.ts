@@ -1,0 +1,3 @@
+export * from './classify.js';
+export * from './router.js';
+export * from './udp-mux.js';

@@ -1,0 +1,321 @@
+import {
+  type IceCheckResult,
+  type IceCloseReason,
+  IceLiteAgent,
+  type IceRejectReason,
+} from '../ice/agent.js';
+import type { RandomSource } from '../ice/credentials.js';
+import { type TransportTuple, tupleKey } from '../ice/tuple.js';
+import { Sha1Workspace } from '../stun/hmac-sha1.js';
+import { StunMessage, type StunParseError } from '../stun/message.js';
+import { classifyDatagram } from './classify.js';
+
+/** Why the router dropped a datagram; each is a counter in `UdpMuxRouter.stats.drops`. */
+export type MuxDropReason =
+  | 'empty'
+  | 'unknown-first-byte'
+  | `stun-${StunParseError}`
+  | 'stun-no-username'
+  | 'stun-unknown-ufrag'
+  | `ice-${IceRejectReason}`
+  | 'dtls-unverified-source'
+  | 'rtp-unverified-source'
+  | 'rtcp-unverified-source'
+  | 'no-handler';
+
+export type MuxRoute = 'stun' | 'dtls' | 'rtp' | 'rtcp' | 'drop';
+
+/** Handlers and credentials of one session; the later WebRTC transport plugs in here. */
+export interface MuxSessionOptions {
+  /** Local ICE credentials; generated when absent (and then read back from the session). */
+  ufrag?: string;
+  pwd?: string;
+  /** The browser's ufrag from its offer; USERNAME must then be exactly `ufrag:remoteUfrag`. */
+  remoteUfrag?: string;
+  /** Datagrams that reach these come only from tuples that passed a check for this session. */
+  onDtls?(bytes: Uint8Array, tuple: TransportTuple): void;
+  onRtp?(bytes: Uint8Array, tuple: TransportTuple): void;
+  onRtcp?(bytes: Uint8Array, tuple: TransportTuple): void;
+  /** A check with USE-CANDIDATE selected this tuple (RFC 8445 §7.3.1.5): media goes there now. */
+  onSelected?(tuple: TransportTuple): void;
+  onClose?(reason: IceCloseReason): void;
+}
+
+export interface UdpMuxRouterOptions {
+  /** Where outgoing datagrams go (the socket adapter, or a test). */
+  send(bytes: Uint8Array, address: string, port: number): void;
+  /** Most sessions at once; addSession throws beyond it. Default 10000. */
+  maxSessions?: number;
+  /** Consent timeout of each session (RFC 7675). Default 30000 ms. */
+  consentTimeoutMs?: number;
+  /** Valid remote tuples kept per session. Default 8. */
+  maxTuplesPerSession?: number;
+  /** See IceLiteAgentOptions.unauthenticatedReplies. Default 'bounded'. */
+  unauthenticatedReplies?: 'bounded' | 'none';
+  rng?: RandomSource;
+}
+
+export interface MuxStats {
+  received: number;
+  stun: number;
+  stunAnswered: number;
+  dtls: number;
+  rtp: number;
+  rtcp: number;
+  sent: number;
+  readonly drops: Partial<Record<MuxDropReason, number>>;
+}
+
+/** One session registered with the router: the handle the embedding program keeps. */
+export class MuxSession {
+  readonly agent: IceLiteAgent;
+  /** @internal */ readonly tupleKeys = new Set<string>();
+
+  constructor(
+    private readonly router: UdpMuxRouter,
+    /** @internal */ readonly handlers: MuxSessionOptions,
+    agent: IceLiteAgent,
+  ) {
+    this.agent = agent;
+  }
+
+  get ufrag(): string {
+    return this.agent.localUfrag;
+  }
+
+  get pwd(): string {
+    return this.agent.localPwd;
+  }
+
+  get state(): 'new' | 'connected' | 'closed' {
+    return this.agent.state;
+  }
+
+  get selectedTuple(): TransportTuple | undefined {
+    return this.agent.selected;
+  }
+
+  setRemoteUfrag(ufrag: string): void {
+    this.agent.setRemoteUfrag(ufrag);
+  }
+
+  /**
+   * Sends to `tuple` (default: the selected one). Only tuples that passed a check are allowed, so
+   * media can never be aimed at an address the peer did not prove it owns. Returns false if not sent.
+   */
+  send(bytes: Uint8Array, tuple: TransportTuple | undefined = this.agent.selected): boolean {
+    if (!tuple || !this.agent.isValid(tuple.address, tuple.port)) return false;
+    this.router.transmit(bytes, tuple.address, tuple.port);
+    return true;
+  }
+
+  close(): void {
+    this.router.removeSession(this, 'local-close');
+  }
+}
+
+/**
+ * Sans-IO routing core of one UDP port shared by many ICE-lite sessions (RFC 7983 demultiplexing).
+ *
+ * STUN is routed by the local ufrag in USERNAME and answered by that session's agent; a tuple that
+ * passes a check is bound to the session. DTLS and RTP/RTCP are routed by tuple only, so nothing from
+ * an address that has not passed a connectivity check reaches DTLS or SRTP. All tables are bounded.
+ */
+export class UdpMuxRouter {
+  readonly stats: MuxStats = {
+    received: 0,
+    stun: 0,
+    stunAnswered: 0,
+    dtls: 0,
+    rtp: 0,
+    rtcp: 0,
+    sent: 0,
+    drops: {},
+  };
+  private readonly sessionsByUfrag = new Map<string, MuxSession>();
+  private readonly sessionsByTuple = new Map<string, MuxSession>();
+  private readonly message = new StunMessage();
+  private readonly workspace = new Sha1Workspace();
+  private readonly sendFn: UdpMuxRouterOptions['send'];
+  private readonly maxSessions: number;
+  private readonly consentTimeoutMs: number;
+  private readonly maxTuplesPerSession: number;
+  private readonly unauthenticatedReplies: 'bounded' | 'none';
+  private readonly rng: RandomSource | undefined;
+
+  constructor(options: UdpMuxRouterOptions) {
+    if (typeof options?.send !== 'function') throw new TypeError('options.send must be a function');
+    this.sendFn = options.send;
+    this.maxSessions = options.maxSessions ?? 10_000;
+    if (!Number.isInteger(this.maxSessions) || this.maxSessions < 1)
+      throw new RangeError('options.maxSessions must be >= 1');
+    this.consentTimeoutMs = options.consentTimeoutMs ?? 30_000;
+    this.maxTuplesPerSession = options.maxTuplesPerSession ?? 8;
+    this.unauthenticatedReplies = options.unauthenticatedReplies ?? 'bounded';
+    this.rng = options.rng;
+  }
+
+  get sessionCount(): number {
+    return this.sessionsByUfrag.size;
+  }
+
+  addSession(options: MuxSessionOptions, now: number): MuxSession {
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    if (!Number.isFinite(now)) throw new TypeError('now must be a finite number (ms)');
+    if (this.sessionsByUfrag.size >= this.maxSessions) throw new RangeError('maxSessions reached');
+    if (options.ufrag !== undefined && this.sessionsByUfrag.has(options.ufrag)) {
+      throw new RangeError('options.ufrag is already used by another session');
+    }
+    let agent: IceLiteAgent;
+    do {
+      agent = new IceLiteAgent({
+        now,
+        localUfrag: options.ufrag,
+        localPwd: options.pwd,
+        remoteUfrag: options.remoteUfrag,
+        rng: this.rng,
+        consentTimeoutMs: this.consentTimeoutMs,
+        maxValidTuples: this.maxTuplesPerSession,
+        unauthenticatedReplies: this.unauthenticatedReplies,
+        workspace: this.workspace,
+      });
+      // A generated ufrag colliding with a live one (48 random bits) is retried.
+    } while (this.sessionsByUfrag.has(agent.localUfrag));
+    const session = new MuxSession(this, options, agent);
+    this.sessionsByUfrag.set(agent.localUfrag, session);
+    return session;
+  }
+
+  getSession(ufrag: string): MuxSession | undefined {
+    return this.sessionsByUfrag.get(ufrag);
+  }
+
+  /** Input from the socket: classify, route, answer. Never throws on network input. */
+  handleDatagram(bytes: Uint8Array, address: string, port: number, now: number): MuxRoute {
+    this.stats.received++;
+    const kind = classifyDatagram(bytes);
+    switch (kind) {
+      case 'stun':
+        return this.handleStun(bytes, address, port, now);
+      case 'dtls':
+      case 'rtp':
+      case 'rtcp': {
+        const session = this.sessionsByTuple.get(tupleKey(address, port));
+        if (!session) return this.drop(`${kind}-unverified-source`);
+        const h = session.handlers;
+        const handler = kind === 'dtls' ? h.onDtls : kind === 'rtp' ? h.onRtp : (h.onRtcp ?? h.onRtp);
+        if (!handler) return this.drop('no-handler');
+        this.stats[kind]++;
+        handler.call(h, bytes, { address, port });
+        return kind;
+      }
+      default:
+        return this.drop(bytes.length === 0 ? 'empty' : 'unknown-first-byte');
+    }
+  }
+
+  /** Consent sweep over all sessions (O(sessions); call about once a second). */
+  handleTimeout(now: number): void {
+    for (const session of [...this.sessionsByUfrag.values()]) {
+      session.agent.handleTimeout(now);
+      this.drainEvents(session);
+    }
+  }
+
+  /** Earliest consent deadline over all sessions, O(sessions). */
+  nextTimeout(): number | undefined {
+    let next: number | undefined;
+    for (const s of this.sessionsByUfrag.values()) {
+      const t = s.agent.nextTimeout();
+      if (t !== undefined && (next === undefined || t < next)) next = t;
+    }
+    return next;
+  }
+
+  /** @internal */
+  transmit(bytes: Uint8Array, address: string, port: number): void {
+    this.stats.sent++;
+    this.sendFn(bytes, address, port);
+  }
+
+  /** @internal */
+  removeSession(session: MuxSession, reason: IceCloseReason): void {
+    if (this.sessionsByUfrag.get(session.ufrag) !== session) return;
+    session.agent.close(reason);
+    this.drainEvents(session);
+  }
+
+  private handleStun(bytes: Uint8Array, address: string, port: number, now: number): MuxRoute {
+    const msg = this.message;
+    const parsed = msg.parse(bytes);
+    if (parsed !== 'ok') return this.drop(`stun-${parsed}`);
+    // Requests without USERNAME cannot be tied to a session; answering them would make this port a
+    // STUN reflector for anyone, so they are dropped (RFC 8445 §7.3 needs no answer for them).
+    if (msg.usernameOffset < 0) return this.drop('stun-no-username');
+    const start = msg.usernameOffset;
+    const end = start + msg.usernameLength;
+    let colon = start;
+    while (colon < end && bytes[colon] !== 0x3a) colon++;
+    let ufrag = '';
+    for (let i = start; i < colon; i++) ufrag += String.fromCharCode(bytes[i]!);
+    const session = this.sessionsByUfrag.get(ufrag);
+    // Unknown ufrag: silence. Answering with 401 would tell a scanner which ufrags exist.
+    if (!session) return this.drop('stun-unknown-ufrag');
+    this.stats.stun++;
+    const result = session.agent.handleStun(msg, address, port, now);
+    this.applyCheck(session, result);
+    if (result.response) {
+      this.stats.stunAnswered++;
+      this.transmit(result.response, address, port);
+    }
+    if (result.verdict === 'dropped') this.count(`ice-${result.reason!}`);
+    this.drainEvents(session);
+    return result.verdict === 'dropped' ? 'drop' : 'stun';
+  }
+
+  private applyCheck(session: MuxSession, r: IceCheckResult): void {
+    if (r.evicted) this.unroute(session, r.evicted.key);
+    if (r.tuple && r.newTuple) {
+      // The latest session to validate a tuple owns its media (a remote port belongs to one peer).
+      const previous = this.sessionsByTuple.get(r.tuple.key);
+      if (previous && previous !== session) previous.tupleKeys.delete(r.tuple.key);
+      this.sessionsByTuple.set(r.tuple.key, session);
+      session.tupleKeys.add(r.tuple.key);
+    }
+  }
+
+  private unroute(session: MuxSession, key: string): void {
+    session.tupleKeys.delete(key);
+    if (this.sessionsByTuple.get(key) === session) this.sessionsByTuple.delete(key);
+  }
+
+  private drainEvents(session: MuxSession): void {
+    const h = session.handlers;
+    for (let e = session.agent.pollEvent(); e; e = session.agent.pollEvent()) {
+      switch (e.type) {
+        case 'selected':
+          h.onSelected?.(e.tuple);
+          break;
+        case 'tuple-expired':
+          this.unroute(session, tupleKey(e.tuple.address, e.tuple.port));
+          break;
+        case 'closed':
+          for (const key of [...session.tupleKeys]) this.unroute(session, key);
+          this.sessionsByUfrag.delete(session.ufrag);
+          h.onClose?.(e.reason);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private count(reason: MuxDropReason): void {
+    this.stats.drops[reason] = (this.stats.drops[reason] ?? 0) + 1;
+  }
+
+  private drop(reason: MuxDropReason): 'drop' {
+    this.count(reason);
+    return 'drop';
+  }
+}

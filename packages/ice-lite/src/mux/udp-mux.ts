@@ -1,0 +1,119 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { networkInterfaces } from 'node:os';
+import { hostCandidates, type IceCandidate } from '../ice/candidate.js';
+import { type MuxSession, type MuxSessionOptions, UdpMuxRouter, type UdpMuxRouterOptions } from './router.js';
+
+export interface UdpMuxOptions extends Omit<UdpMuxRouterOptions, 'send'> {
+  /** Bind address. Default '::' with a dual-stack socket (IPv4 peers appear as ::ffff:a.b.c.d). */
+  address?: string;
+  /** Port; 0 picks a free one. Default 0. */
+  port?: number;
+  /** 'udp6' (default) or 'udp4'. */
+  type?: 'udp4' | 'udp6';
+  /** For 'udp6': refuse IPv4 peers. Default false (dual-stack where the OS allows it). */
+  ipv6Only?: boolean;
+  /**
+   * Addresses to announce as host candidates. Default: the bind address, or for a wildcard bind every
+   * interface address of the socket's families (loopback only when nothing else exists).
+   */
+  announcedAddresses?: string[];
+  /** Clock for consent timing. Default Date.now. */
+  clock?: () => number;
+  /** Consent sweep period. Default 1000 ms. */
+  sweepIntervalMs?: number;
+  /** Called when a session handler throws or the socket fails; the mux keeps running. */
+  onError?(error: unknown): void;
+}
+
+/**
+ * One node:dgram socket serving many ICE-lite sessions through `UdpMuxRouter`.
+ * The adapter only moves bytes and time; every decision is the router's.
+ */
+export class UdpMux {
+  readonly router: UdpMuxRouter;
+  private readonly clock: () => number;
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+
+  private constructor(
+    private readonly socket: Socket,
+    readonly candidates: IceCandidate[],
+    options: UdpMuxOptions,
+  ) {
+    this.clock = options.clock ?? Date.now;
+    const onError = options.onError ?? (() => {});
+    this.router = new UdpMuxRouter({
+      ...options,
+      send: (bytes, address, port) => {
+        if (this.closed) return;
+        socket.send(bytes, port, address, (err) => {
+          if (err) onError(err);
+        });
+      },
+    });
+    socket.on('message', (msg, rinfo) => {
+      try {
+        this.router.handleDatagram(msg, rinfo.address, rinfo.port, this.clock());
+      } catch (err) {
+        onError(err);
+      }
+    });
+    socket.on('error', onError);
+    this.timer = setInterval(() => {
+      try {
+        this.router.handleTimeout(this.clock());
+      } catch (err) {
+        onError(err);
+      }
+    }, options.sweepIntervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  static async bind(options: UdpMuxOptions = {}): Promise<UdpMux> {
+    const type = options.type ?? 'udp6';
+    const address = options.address ?? (type === 'udp6' ? '::' : '0.0.0.0');
+    const socket = createSocket({
+      type,
+      ipv6Only: type === 'udp6' ? (options.ipv6Only ?? false) : undefined,
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(options.port ?? 0, address, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    const port = socket.address().port;
+    const announced =
+      options.announcedAddresses ?? defaultAnnounced(address, type, options.ipv6Only ?? false);
+    const candidates = hostCandidates(announced.map((a) => ({ address: a, port })));
+    return new UdpMux(socket, candidates, options);
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  addSession(options: MuxSessionOptions): MuxSession {
+    return this.router.addSession(options, this.clock());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+}
+
+function defaultAnnounced(bind: string, type: 'udp4' | 'udp6', ipv6Only: boolean): string[] {
+  if (bind !== '::' && bind !== '0.0.0.0') return [bind];
+  const families = new Set<string>(type === 'udp4' ? ['IPv4'] : ipv6Only ? ['IPv6'] : ['IPv4', 'IPv6']);
+  const all = Object.values(networkInterfaces())
+    .flat()
+    .filter((i) => i !== undefined && families.has(i.family))
+    // Link-local IPv6 needs a scope id that SDP cannot carry.
+    .filter((i) => !(i!.family === 'IPv6' && i!.address.startsWith('fe80:')));
+  const external = all.filter((i) => !i!.internal);
+  return (external.length > 0 ? external : all).map((i) => i!.address);
+}

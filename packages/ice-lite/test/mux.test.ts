@@ -1,0 +1,251 @@
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import test from 'node:test';
+import fc from 'fast-check';
+import type { TransportTuple } from '../src/ice/index.js';
+import { classifyDatagram, UdpMux, UdpMuxRouter } from '../src/mux/index.js';
+import {
+  HmacSha1Key,
+  readXorMappedAddress,
+  Sha1Workspace,
+  StunMessage,
+  StunMessageBuilder,
+  StunMessageType,
+  verifyMessageIntegrity,
+} from '../src/stun/index.js';
+
+const PWD = 'muxpasswordmuxpassword00';
+
+function check(localUfrag: string, pwd = PWD, useCandidate = false, tidByte = 1): Uint8Array {
+  const ws = new Sha1Workspace();
+  const b = new StunMessageBuilder(StunMessageType.BindingRequest, new Uint8Array(12).fill(tidByte))
+    .username(`${localUfrag}:peer`)
+    .iceControlling(1n)
+    .priority(100);
+  if (useCandidate) b.useCandidate();
+  return b.finish({ sha1: { key: new HmacSha1Key(Buffer.from(pwd), ws), workspace: ws }, fingerprint: true });
+}
+
+const DTLS = Uint8Array.of(22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+const RTP = Uint8Array.of(0x80, 111, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1);
+const RTCP = Uint8Array.of(0x80, 200, 0, 6, 0, 0, 0, 1);
+
+function setup(opts: { consentTimeoutMs?: number; maxSessions?: number } = {}) {
+  const sent: Array<{ bytes: Uint8Array; address: string; port: number }> = [];
+  const router = new UdpMuxRouter({
+    send: (bytes, address, port) => sent.push({ bytes, address, port }),
+    ...opts,
+  });
+  const got: Record<string, Array<{ kind: string; tuple: TransportTuple }>> = {};
+  const closed: Record<string, string> = {};
+  const add = (ufrag: string) => {
+    got[ufrag] = [];
+    return router.addSession(
+      {
+        ufrag,
+        pwd: PWD,
+        onDtls: (_b, tuple) => got[ufrag]!.push({ kind: 'dtls', tuple }),
+        onRtp: (_b, tuple) => got[ufrag]!.push({ kind: 'rtp', tuple }),
+        onRtcp: (_b, tuple) => got[ufrag]!.push({ kind: 'rtcp', tuple }),
+        onClose: (reason) => {
+          closed[ufrag] = reason;
+        },
+      },
+      0,
+    );
+  };
+  return { router, sent, got, closed, add };
+}
+
+test('classifies by first byte per RFC 7983 and splits RTCP by packet type (RFC 5761)', () => {
+  assert.equal(classifyDatagram(Uint8Array.of(0, 1)), 'stun');
+  assert.equal(classifyDatagram(Uint8Array.of(3)), 'stun');
+  assert.equal(classifyDatagram(Uint8Array.of(4)), 'unknown');
+  assert.equal(classifyDatagram(Uint8Array.of(19)), 'unknown');
+  assert.equal(classifyDatagram(Uint8Array.of(20)), 'dtls');
+  assert.equal(classifyDatagram(Uint8Array.of(63)), 'dtls');
+  assert.equal(classifyDatagram(Uint8Array.of(64)), 'unknown');
+  assert.equal(classifyDatagram(Uint8Array.of(127)), 'unknown');
+  assert.equal(classifyDatagram(RTP), 'rtp');
+  assert.equal(classifyDatagram(RTCP), 'rtcp');
+  assert.equal(classifyDatagram(Uint8Array.of(0x80, 0xe0)), 'rtp');
+  assert.equal(classifyDatagram(Uint8Array.of(191)), 'unknown');
+  assert.equal(classifyDatagram(Uint8Array.of(192)), 'unknown');
+  assert.equal(classifyDatagram(new Uint8Array(0)), 'unknown');
+});
+
+test('DTLS and RTP from a tuple that has not passed a check are dropped and counted, never delivered', () => {
+  const { router, got, add } = setup();
+  add('sessA');
+  assert.equal(router.handleDatagram(DTLS, '127.0.0.1', 5000, 0), 'drop');
+  assert.equal(router.handleDatagram(RTP, '127.0.0.1', 5000, 0), 'drop');
+  assert.equal(router.handleDatagram(RTCP, '127.0.0.1', 5000, 0), 'drop');
+  assert.equal(router.handleDatagram(Uint8Array.of(100, 1), '127.0.0.1', 5000, 0), 'drop');
+  assert.deepEqual(got.sessA, []);
+  assert.deepEqual(router.stats.drops, {
+    'dtls-unverified-source': 1,
+    'rtp-unverified-source': 1,
+    'rtcp-unverified-source': 1,
+    'unknown-first-byte': 1,
+  });
+});
+
+test('STUN is routed by the USERNAME local ufrag; a passed check opens that tuple for its session only', () => {
+  const { router, sent, got, add } = setup();
+  const a = add('sessA');
+  add('sessB');
+  assert.equal(router.handleDatagram(check('sessA'), '127.0.0.1', 5000, 0), 'stun');
+  assert.equal(sent.length, 1);
+  const res = new StunMessage();
+  assert.equal(res.parse(sent[0]!.bytes), 'ok');
+  assert.equal(res.type, StunMessageType.BindingSuccessResponse);
+  const ws = new Sha1Workspace();
+  assert.ok(verifyMessageIntegrity(res, new HmacSha1Key(Buffer.from(PWD), ws), ws));
+  assert.deepEqual(
+    readXorMappedAddress(res.bytes, res.xorMappedAddressOffset, res.xorMappedAddressLength)?.port,
+    5000,
+  );
+  assert.deepEqual([sent[0]!.address, sent[0]!.port], ['127.0.0.1', 5000]);
+
+  assert.equal(router.handleDatagram(DTLS, '127.0.0.1', 5000, 1), 'dtls');
+  assert.equal(router.handleDatagram(RTP, '127.0.0.1', 5000, 1), 'rtp');
+  assert.equal(router.handleDatagram(RTCP, '127.0.0.1', 5000, 1), 'rtcp');
+  assert.equal(router.handleDatagram(DTLS, '127.0.0.1', 5001, 1), 'drop', 'other port of same host');
+  assert.deepEqual(
+    got.sessA!.map((g) => g.kind),
+    ['dtls', 'rtp', 'rtcp'],
+  );
+  assert.deepEqual(got.sessB, []);
+  assert.equal(a.state, 'new');
+  router.handleDatagram(check('sessA', PWD, true), '127.0.0.1', 5000, 2);
+  assert.equal(a.state, 'connected');
+  assert.deepEqual(a.selectedTuple, {
+    address: '127.0.0.1',
+    port: 5000,
+    key: '127.0.0.1|5000',
+    ip: a.agent.validTuples()[0]!.ip,
+    lastCheckAt: 2,
+    nominatedAt: 2,
+  });
+});
+
+test('a check with the wrong password does not open the tuple; an unknown ufrag gets no answer', () => {
+  const { router, sent, got, add } = setup();
+  add('sessA');
+  router.handleDatagram(check('sessA', 'wrongpasswordwrongpasswd'), '127.0.0.1', 5000, 0);
+  assert.equal(sent.length, 1, '401 sent, not larger than the request');
+  assert.equal(router.handleDatagram(DTLS, '127.0.0.1', 5000, 0), 'drop');
+  assert.deepEqual(got.sessA, []);
+  assert.equal(router.handleDatagram(check('nobody'), '127.0.0.1', 5000, 0), 'drop');
+  assert.equal(sent.length, 1);
+  assert.equal(router.stats.drops['stun-unknown-ufrag'], 1);
+  const noUser = new StunMessageBuilder(StunMessageType.BindingRequest, new Uint8Array(12)).finish({
+    fingerprint: true,
+  });
+  assert.equal(router.handleDatagram(noUser, '127.0.0.1', 5000, 0), 'drop');
+  assert.equal(router.stats.drops['stun-no-username'], 1);
+  assert.equal(router.handleDatagram(Uint8Array.of(0, 1, 0), '127.0.0.1', 5000, 0), 'drop');
+  assert.equal(router.stats.drops['stun-too-short'], 1);
+});
+
+test('session.send goes only to validated tuples, by default the selected one', () => {
+  const { router, sent, add } = setup();
+  const a = add('sessA');
+  assert.equal(a.send(RTP), false, 'nothing selected');
+  assert.equal(a.send(RTP, { address: '127.0.0.1', port: 9 }), false, 'never checked');
+  router.handleDatagram(check('sessA', PWD, true), '::1', 7000, 0);
+  sent.length = 0;
+  assert.equal(a.send(RTP), true);
+  assert.deepEqual([sent[0]!.address, sent[0]!.port], ['::1', 7000]);
+});
+
+test('consent expiry unroutes the tuple, closes the session with a reason and frees its ufrag', () => {
+  const { router, got, closed, add } = setup({ consentTimeoutMs: 10_000 });
+  add('sessA');
+  router.handleDatagram(check('sessA', PWD, true), '127.0.0.1', 5000, 1000);
+  router.handleTimeout(10_999);
+  assert.equal(router.handleDatagram(RTP, '127.0.0.1', 5000, 10_999), 'rtp');
+  router.handleTimeout(11_000);
+  assert.equal(closed.sessA, 'consent-expired');
+  assert.equal(router.handleDatagram(RTP, '127.0.0.1', 5000, 11_001), 'drop');
+  assert.equal(router.getSession('sessA'), undefined);
+  assert.equal(router.sessionCount, 0);
+  assert.equal(got.sessA!.length, 1);
+  add('sessA');
+});
+
+test('close() removes the session and its routes at once', () => {
+  const { router, closed, add } = setup();
+  const a = add('sessA');
+  router.handleDatagram(check('sessA'), '127.0.0.1', 5000, 0);
+  a.close();
+  assert.equal(closed.sessA, 'local-close');
+  assert.equal(router.handleDatagram(DTLS, '127.0.0.1', 5000, 0), 'drop');
+  assert.equal(router.handleDatagram(check('sessA'), '127.0.0.1', 5000, 0), 'drop');
+});
+
+test('the session table is bounded and ufrags are unique', () => {
+  const { router, add } = setup({ maxSessions: 2 });
+  add('sess1');
+  assert.throws(() => add('sess1'), /ufrag/);
+  add('sess2');
+  assert.throws(() => add('sess3'), /maxSessions/);
+  const generated = new UdpMuxRouter({ send: () => {} }).addSession({}, 0);
+  assert.match(generated.ufrag, /^[A-Za-z0-9+/]{8}$/);
+});
+
+test('fuzz: arbitrary datagrams from unverified sources never throw and never reach a session', () => {
+  const { router, got, add } = setup();
+  add('sessA');
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 120 }), fc.integer({ min: 1, max: 65535 }), (bytes, port) => {
+      router.handleDatagram(bytes, '10.0.0.1', port, 0);
+    }),
+    { numRuns: 3000 },
+  );
+  // Valid-looking STUN with a random body but the right ufrag prefix: still no route without the pwd.
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 60 }), (junk) => {
+      const req = check('sessA');
+      const m = new Uint8Array(req.length + ((junk.length + 3) & ~3));
+      m.set(req);
+      m.set(junk, req.length);
+      router.handleDatagram(m, '10.0.0.2', 1, 0);
+    }),
+    { numRuns: 500 },
+  );
+  assert.deepEqual(got.sessA, []);
+});
+
+test('UdpMux over a real loopback socket: IPv4 through dual-stack and IPv6 peers, checks then media', async (t) => {
+  const mux = await UdpMux.bind({ address: '::', port: 0, announcedAddresses: ['127.0.0.1', '::1'] });
+  t.after(() => mux.close());
+  assert.equal(mux.candidates.length, 2);
+  assert.ok(mux.candidates.every((c) => c.port === mux.port));
+  const received: Array<{ kind: string; tuple: TransportTuple }> = [];
+  const session = mux.addSession({
+    ufrag: 'sockA',
+    pwd: PWD,
+    onDtls: (_b, tuple) => received.push({ kind: 'dtls', tuple }),
+  });
+  for (const [type, host] of [
+    ['udp4', '127.0.0.1'],
+    ['udp6', '::1'],
+  ] as const) {
+    const client = createSocket(type);
+    await new Promise<void>((r) => client.bind(0, host, r));
+    const reply = new Promise<Buffer>((resolve) => client.once('message', (m) => resolve(m)));
+    client.send(check('sockA', PWD, true), mux.port, host);
+    const res = new StunMessage();
+    assert.equal(res.parse(await reply), 'ok');
+    assert.equal(res.type, StunMessageType.BindingSuccessResponse);
+    const mapped = readXorMappedAddress(res.bytes, res.xorMappedAddressOffset, res.xorMappedAddressLength);
+    assert.deepEqual([mapped?.address, mapped?.port], [host, client.address().port]);
+    client.send(DTLS, mux.port, host);
+    await new Promise((r) => setTimeout(r, 50));
+    client.close();
+  }
+  assert.equal(received.length, 2);
+  assert.equal(session.state, 'connected');
+  assert.equal(session.selectedTuple?.address, '::1');
+});
