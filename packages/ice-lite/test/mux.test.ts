@@ -119,14 +119,7 @@ test('STUN is routed by the USERNAME local ufrag; a passed check opens that tupl
   assert.equal(a.state, 'new');
   router.handleDatagram(check('sessA', PWD, true), '127.0.0.1', 5000, 2);
   assert.equal(a.state, 'connected');
-  assert.deepEqual(a.selectedTuple, {
-    address: '127.0.0.1',
-    port: 5000,
-    key: '127.0.0.1|5000',
-    ip: a.agent.validTuples()[0]!.ip,
-    lastCheckAt: 2,
-    nominatedAt: 2,
-  });
+  assert.deepEqual([a.selectedTuple?.address, a.selectedTuple?.port], ['127.0.0.1', 5000]);
 });
 
 test('a check with the wrong password does not open the tuple; an unknown ufrag gets no answer', () => {
@@ -185,7 +178,7 @@ test('close() removes the session and its routes at once', () => {
 });
 
 test('the session table is bounded and ufrags are unique', () => {
-  const { router, add } = setup({ maxSessions: 2 });
+  const { add } = setup({ maxSessions: 2 });
   add('sess1');
   assert.throws(() => add('sess1'), /ufrag/);
   add('sess2');
