@@ -3,6 +3,7 @@ import { createCipheriv } from 'node:crypto';
 import test from 'node:test';
 import fc from 'fast-check';
 import { AesGcm } from '../src/gcm/aes-gcm.js';
+import { AesGcmPortable } from '../src/gcm/aes-gcm-portable.js';
 import { AesGcmReference } from '../src/gcm/aes-gcm-reference.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
@@ -127,7 +128,7 @@ const KNOWN_ANSWERS: KnownAnswer[] = [
   },
 ];
 
-for (const implementation of [AesGcm, AesGcmReference]) {
+for (const implementation of [AesGcm, AesGcmPortable, AesGcmReference]) {
   for (const v of KNOWN_ANSWERS) {
     test(`${implementation.name} seals and opens ${v.name} in place at an offset`, () => {
       const gcm = new implementation(hex(v.key));
@@ -173,92 +174,94 @@ const gcmCase = fc.record({
   after: fc.nat(20),
 });
 
-test('seal and open agree with node:crypto AES-GCM on random keys, IVs, AAD and data', () => {
-  fc.assert(
-    fc.property(gcmCase, ({ key, iv, aad, data, before, after }) => {
-      const expected = nodeSeal(key, iv, aad, data);
-      const gcm = new AesGcm(key);
-      const buf = new Uint8Array(before + data.length + after + 16);
-      buf.set(data, before);
-      const end = before + data.length;
-      gcm.seal(iv, aad, buf, before, end, buf, end);
-      assert.equal(toHex(buf.subarray(before, end)), expected.c.toString('hex'));
-      assert.equal(toHex(buf.subarray(end, end + 16)), expected.t.toString('hex'));
-      assert.equal(gcm.open(iv, aad, buf, before, end, buf, end), true);
-      assert.deepEqual(buf.subarray(before, end), data);
-    }),
-    { numRuns: 400 },
-  );
-});
+for (const Impl of [AesGcm, AesGcmPortable]) {
+  test(`${Impl.name} seal and open agree with node:crypto AES-GCM on random keys, IVs, AAD and data`, () => {
+    fc.assert(
+      fc.property(gcmCase, ({ key, iv, aad, data, before, after }) => {
+        const expected = nodeSeal(key, iv, aad, data);
+        const gcm = new Impl(key);
+        const buf = new Uint8Array(before + data.length + after + 16);
+        buf.set(data, before);
+        const end = before + data.length;
+        gcm.seal(iv, aad, buf, before, end, buf, end);
+        assert.equal(toHex(buf.subarray(before, end)), expected.c.toString('hex'));
+        assert.equal(toHex(buf.subarray(end, end + 16)), expected.t.toString('hex'));
+        assert.equal(gcm.open(iv, aad, buf, before, end, buf, end), true);
+        assert.deepEqual(buf.subarray(before, end), data);
+      }),
+      { numRuns: 400 },
+    );
+  });
 
-test('one instance seals a sequence of packets of varying sizes like fresh node:crypto ciphers', () => {
-  // Keyed state lives across calls: nothing from one packet may leak into the next.
-  const key = hex('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f');
-  const gcm = new AesGcm(key);
-  const reference = new AesGcmReference(key);
-  fc.assert(
-    fc.property(
-      fc.uint8Array({ minLength: 12, maxLength: 12 }),
-      fc.uint8Array({ maxLength: 40 }),
-      fc.uint8Array({ maxLength: 1300 }),
-      (iv, aad, data) => {
-        const a = Uint8Array.from(data);
-        const b = Uint8Array.from(data);
-        const ta = new Uint8Array(16);
-        const tb = new Uint8Array(16);
-        gcm.seal(iv, aad, a, 0, a.length, ta, 0);
-        reference.seal(iv, aad, b, 0, b.length, tb, 0);
-        assert.deepEqual(a, b);
-        assert.deepEqual(ta, tb);
-      },
-    ),
-    { numRuns: 300 },
-  );
-});
+  test(`${Impl.name} one instance seals a sequence of packets of varying sizes like fresh node:crypto ciphers`, () => {
+    // Keyed state lives across calls: nothing from one packet may leak into the next.
+    const key = hex('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f');
+    const gcm = new Impl(key);
+    const reference = new AesGcmReference(key);
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 12, maxLength: 12 }),
+        fc.uint8Array({ maxLength: 40 }),
+        fc.uint8Array({ maxLength: 1300 }),
+        (iv, aad, data) => {
+          const a = Uint8Array.from(data);
+          const b = Uint8Array.from(data);
+          const ta = new Uint8Array(16);
+          const tb = new Uint8Array(16);
+          gcm.seal(iv, aad, a, 0, a.length, ta, 0);
+          reference.seal(iv, aad, b, 0, b.length, tb, 0);
+          assert.deepEqual(a, b);
+          assert.deepEqual(ta, tb);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 
-test('opens what node:crypto sealed', () => {
-  fc.assert(
-    fc.property(gcmCase, ({ key, iv, aad, data }) => {
-      const { c, t } = nodeSeal(key, iv, aad, data);
-      const buf = Uint8Array.from(c);
-      assert.equal(new AesGcm(key).open(iv, aad, buf, 0, buf.length, t, 0), true);
-      assert.deepEqual(buf, data);
-    }),
-    { numRuns: 150 },
-  );
-});
+  test(`${Impl.name} opens what node:crypto sealed`, () => {
+    fc.assert(
+      fc.property(gcmCase, ({ key, iv, aad, data }) => {
+        const { c, t } = nodeSeal(key, iv, aad, data);
+        const buf = Uint8Array.from(c);
+        assert.equal(new Impl(key).open(iv, aad, buf, 0, buf.length, t, 0), true);
+        assert.deepEqual(buf, data);
+      }),
+      { numRuns: 150 },
+    );
+  });
 
-test('rejects any single bit flip in tag, AAD, ciphertext or IV and leaves the data untouched', () => {
-  fc.assert(
-    fc.property(
-      gcmCase,
-      fc.constantFrom('tag', 'aad', 'data', 'iv'),
-      fc.nat(),
-      ({ key, iv, aad, data }, where, position) => {
-        const field = { tag: 16, aad: aad.length, data: data.length, iv: 12 }[where];
-        fc.pre(field > 0);
-        const gcm = new AesGcm(key);
-        const buf = Uint8Array.from(data);
-        const tag = new Uint8Array(16);
-        gcm.seal(iv, aad, buf, 0, buf.length, tag, 0);
-        const bit = position % (field * 8);
-        const flip = (b: Uint8Array) => {
-          b[bit >> 3] = b[bit >> 3]! ^ (1 << (bit & 7));
-        };
-        const badAad = Uint8Array.from(aad);
-        const badIv = Uint8Array.from(iv);
-        if (where === 'tag') flip(tag);
-        if (where === 'aad') flip(badAad);
-        if (where === 'data') flip(buf);
-        if (where === 'iv') flip(badIv);
-        const before = Uint8Array.from(buf);
-        assert.equal(gcm.open(badIv, badAad, buf, 0, buf.length, tag, 0), false);
-        assert.deepEqual(buf, before);
-      },
-    ),
-    { numRuns: 400 },
-  );
-});
+  test(`${Impl.name} rejects any single bit flip in tag, AAD, ciphertext or IV and leaves the data untouched`, () => {
+    fc.assert(
+      fc.property(
+        gcmCase,
+        fc.constantFrom('tag', 'aad', 'data', 'iv'),
+        fc.nat(),
+        ({ key, iv, aad, data }, where, position) => {
+          const field = { tag: 16, aad: aad.length, data: data.length, iv: 12 }[where];
+          fc.pre(field > 0);
+          const gcm = new Impl(key);
+          const buf = Uint8Array.from(data);
+          const tag = new Uint8Array(16);
+          gcm.seal(iv, aad, buf, 0, buf.length, tag, 0);
+          const bit = position % (field * 8);
+          const flip = (b: Uint8Array) => {
+            b[bit >> 3] = b[bit >> 3]! ^ (1 << (bit & 7));
+          };
+          const badAad = Uint8Array.from(aad);
+          const badIv = Uint8Array.from(iv);
+          if (where === 'tag') flip(tag);
+          if (where === 'aad') flip(badAad);
+          if (where === 'data') flip(buf);
+          if (where === 'iv') flip(badIv);
+          const before = Uint8Array.from(buf);
+          assert.equal(gcm.open(badIv, badAad, buf, 0, buf.length, tag, 0), false);
+          assert.deepEqual(buf, before);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+}
 
 test('rejects a tag of all zeros on empty data and empty AAD', () => {
   const gcm = new AesGcm(new Uint8Array(16));
@@ -286,4 +289,41 @@ test('misuse of the range, IV or tag position throws naming the parameter', () =
   assert.throws(() => gcm.seal(iv, aad, data, 0, 33, tag, 0), /end/);
   assert.throws(() => gcm.seal(iv, aad, data, 0, 32, tag, 1), /tagOffset/);
   assert.throws(() => gcm.open(iv, aad, data, 0, 32, tag, 1), /tagOffset/);
+});
+
+test('interleaved instances with different keys share the kernel without mixing keys', () => {
+  const keys = [hex('00'.repeat(16)), hex('11'.repeat(32)), hex('22'.repeat(16))];
+  const fast = keys.map((k) => new AesGcm(k));
+  const reference = keys.map((k) => new AesGcmReference(k));
+  for (let round = 0; round < 30; round++) {
+    const i = round % 3;
+    const iv = new Uint8Array(12).fill(round);
+    const aad = new Uint8Array(round).fill(7);
+    const a = new Uint8Array(17 * round).fill(round);
+    const b = Uint8Array.from(a);
+    const ta = new Uint8Array(16);
+    const tb = new Uint8Array(16);
+    fast[i]!.seal(iv, aad, a, 0, a.length, ta, 0);
+    reference[i]!.seal(iv, aad, b, 0, b.length, tb, 0);
+    assert.deepEqual(a, b);
+    assert.deepEqual(ta, tb);
+    assert.equal(fast[(i + 1) % 3]!.open(iv, aad, a, 0, a.length, ta, 0), false);
+    assert.equal(fast[i]!.open(iv, aad, a, 0, a.length, ta, 0), true);
+  }
+});
+
+test('seals and opens a message larger than the kernel memory it starts with', () => {
+  const key = hex('000102030405060708090a0b0c0d0e0f');
+  const iv = hex('51753c6580c2726f20718414');
+  const aad = new Uint8Array(70_000).fill(3);
+  const data = Uint8Array.from({ length: 150_001 }, (_, i) => i & 0xff);
+  const expected = nodeSeal(key, iv, aad, data);
+  const buf = Uint8Array.from(data);
+  const tag = new Uint8Array(16);
+  const gcm = new AesGcm(key);
+  gcm.seal(iv, aad, buf, 0, buf.length, tag, 0);
+  assert.ok(Buffer.from(buf).equals(expected.c));
+  assert.ok(Buffer.from(tag).equals(expected.t));
+  assert.equal(gcm.open(iv, aad, buf, 0, buf.length, tag, 0), true);
+  assert.deepEqual(buf, data);
 });

@@ -5,13 +5,14 @@ import { ghashKey, ghashLengths, ghashUpdate } from './ghash.js';
 /**
  * AES-GCM for SRTP and SRTCP (RFC 7714 §8-9): 96-bit IV, 128-bit tag, in place on data[start, end).
  *
- * Built from parts (NIST SP 800-38D §7): one long-lived AES-ECB cipher per key encrypts, in a single
- * call per packet, the pre-counter block J0 = IV || 1 (for the tag) and the counter blocks
+ * The plain JavaScript build, for runtimes without WebAssembly (e.g. node --jitless); AesGcm uses
+ * it only there. Built from parts (NIST SP 800-38D §7): one long-lived AES-ECB cipher per key
+ * encrypts, in a single call per packet, the pre-counter block J0 = IV || 1 (for the tag) and the counter blocks
  * inc32(J0), inc32^2(J0), ... (the keystream of GCTR); GHASH runs in constant-time code of our own
  * with 324 bytes of per-key state. Keyed state lives as long as the object; nothing is created per
  * packet but the cipher's output buffer.
  */
-export class AesGcm implements AesGcmCipher {
+export class AesGcmPortable implements AesGcmCipher {
   readonly #ecb: Cipher;
   readonly #hk: Int32Array;
   /** GHASH accumulator; overwritten at the start of every call. */

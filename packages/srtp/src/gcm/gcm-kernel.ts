@@ -1,0 +1,412 @@
+/**
+ * The GCM inner loop (NIST SP 800-38D §6.3-6.5, §7) as a small WebAssembly module written with the
+ * encoder of ./wasm-assembler.ts: counter blocks, keystream XOR, GHASH and the tag comparison.
+ * AES itself stays in node:crypto; this module never sees the AES key, only H = CIPH_K(0^128).
+ *
+ * GHASH multiplies in constant time with 64-bit integer multiplications of operands with holes:
+ * a 32-bit operand is split into four slices holding its bits at positions 0, 1, 2, 3 modulo 4.
+ * The 64-bit product of one slice of x by one slice of H has its bits in one residue class modulo 4;
+ * each position receives at most 8 one-bit partial products and 8 < 2^4, so no count spills into
+ * the next position of the class, and masking each product to its class leaves the carry-less
+ * product. 128 x 128 bits is two Karatsuba levels over 32-bit operands: 9 products of 16
+ * multiplications each. No branch and no address depends on H or on the data; the only key
+ * material in memory is H and its 36 slices, rewritten by every call.
+ *
+ * Memory layout (byte offsets):
+ *   0   H, 16 bytes (written by the caller before `setKey`)
+ *   48  IV, 12 bytes (written by the caller before `counters`)
+ *   64  tag received, 16 bytes;  80  tag computed, 16 bytes
+ *   128 H slices, 9 operands x 4 slices x 8 bytes
+ *   512 and up: per-call buffers laid out by the caller
+ */
+import {
+  assembleModule,
+  type Code,
+  doWhile,
+  get,
+  I32,
+  I64,
+  i32,
+  i32Add,
+  i32Load,
+  i32Store,
+  i32Sub,
+  i64,
+  i64And,
+  i64Eqz,
+  i64Load,
+  i64Mul,
+  i64Or,
+  i64OrAll,
+  i64Rotl,
+  i64Shl,
+  i64ShrU,
+  i64Store,
+  i64Xor,
+  i64XorAll,
+  seq,
+  set,
+  type WasmFunction,
+  when,
+} from './wasm-assembler.js';
+
+export const H_OFFSET = 0;
+export const IV_OFFSET = 48;
+export const TAG_IN_OFFSET = 64;
+export const TAG_OUT_OFFSET = 80;
+const H_SLICES_OFFSET = 128;
+export const BUFFER_OFFSET = 512;
+
+const MASK32 = 0xffffffffn;
+/** Slice j of a 32-bit operand: bits at positions j mod 4. */
+const slice32 = (j: number): bigint => 0x11111111n << BigInt(j);
+/** Residue class j of a 64-bit product. */
+const class64 = (j: number): bigint => 0x1111111111111111n << BigInt(j);
+
+/** Byte swap of the i64 in `local`, in place: memory is little-endian, GCM blocks big-endian. */
+function byteSwap64(local: number): Code {
+  const x = get(local);
+  return seq(
+    set(
+      local,
+      i64Or(
+        i64And(i64ShrU(x, i64(8n)), i64(0x00ff00ff00ff00ffn)),
+        i64Shl(i64And(x, i64(0x00ff00ff00ff00ffn)), i64(8n)),
+      ),
+    ),
+    set(
+      local,
+      i64Or(
+        i64And(i64ShrU(x, i64(16n)), i64(0x0000ffff0000ffffn)),
+        i64Shl(i64And(x, i64(0x0000ffff0000ffffn)), i64(16n)),
+      ),
+    ),
+    set(local, i64Rotl(x, i64(32n))),
+  );
+}
+
+/**
+ * The nine 32-bit Karatsuba operands of a 128-bit value held as big-endian halves (hi, lo):
+ * w0, w1, w0^w1 (low 64 bits), w2, w3, w2^w3 (high 64 bits), s0, s1, s0^s1 (their sum), where w0 is
+ * the least significant word. Written into locals ops[0..8].
+ */
+function karatsubaOperands(hi: number, lo: number, ops: readonly number[]): Code {
+  const o = (i: number) => ops[i]!;
+  return seq(
+    set(o(0), i64And(get(lo), i64(MASK32))),
+    set(o(1), i64ShrU(get(lo), i64(32n))),
+    set(o(2), i64Xor(get(o(0)), get(o(1)))),
+    set(o(3), i64And(get(hi), i64(MASK32))),
+    set(o(4), i64ShrU(get(hi), i64(32n))),
+    set(o(5), i64Xor(get(o(3)), get(o(4)))),
+    set(o(6), i64Xor(get(o(0)), get(o(3)))),
+    set(o(7), i64Xor(get(o(1)), get(o(4)))),
+    set(o(8), i64Xor(get(o(6)), get(o(7)))),
+  );
+}
+
+/** Slice j of H's operand k, loaded from its fixed place in memory. */
+const hSlice = (k: number, j: number): Code => i64Load(i32(0), H_SLICES_OFFSET + 32 * k + 8 * j);
+
+/**
+ * Carry-less 32 x 32 -> 64 product of the operand in local `operand` by H's operand k, into `out`.
+ * `x` are four scratch locals for the slices of the operand.
+ */
+function clmul32(operand: number, k: number, x: readonly number[], out: number): Code {
+  const xs = (a: number) => get(x[a]!);
+  // Class c collects the products x_a * h_b with a + b = c (mod 4).
+  const classTerm = (c: number) =>
+    i64And(i64XorAll(...[0, 1, 2, 3].map((a) => i64Mul(xs(a), hSlice(k, (c - a + 4) % 4)))), i64(class64(c)));
+  return seq(
+    ...[0, 1, 2, 3].map((a) => set(x[a]!, i64And(get(operand), i64(slice32(a))))),
+    set(out, i64OrAll(classTerm(0), classTerm(1), classTerm(2), classTerm(3))),
+  );
+}
+
+/** Local indices of the `tag` function. */
+enum L {
+  Ptr = 0,
+  Blocks = 1,
+  Ej0 = 2,
+  Out = 3,
+  Yh = 4,
+  Yl = 5,
+  T = 6,
+  M = 7,
+  ALo = 8,
+  AHi = 9,
+  BLo = 10,
+  BHi = 11,
+  CLo = 12,
+  CHi = 13,
+  Z0 = 14,
+  Z1 = 15,
+  Z2 = 16,
+  Z3 = 17,
+  X = 18, // 4 locals
+  Ops = 22, // 9 locals
+  P = 31, // 9 locals
+  Count = 40,
+}
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+const OPS = range(L.Ops, 9);
+const PRODUCTS = range(L.P, 9);
+const XS = range(L.X, 4);
+
+/** (Yh, Yl) <- (Yh, Yl) * H in GF(2^128), reflected bit order of SP 800-38D §6.3. */
+function multiplyByH(): Code {
+  const p = (i: number) => get(PRODUCTS[i]!);
+  // 64 x 64 Karatsuba of group g from products (lo, hi, mid) = p[3g], p[3g+1], p[3g+2].
+  const combine = (g: number, lo: number, hi: number) =>
+    seq(
+      set(L.M, i64XorAll(p(3 * g + 2), p(3 * g), p(3 * g + 1))),
+      set(lo, i64Xor(p(3 * g), i64Shl(get(L.M), i64(32n)))),
+      set(hi, i64Xor(p(3 * g + 1), i64ShrU(get(L.M), i64(32n)))),
+    );
+  // x^128 = 1 + x + x^2 + x^7: a word of degrees >= 128 folds two words up (shifted toward the low
+  // bits, as multiplying by x^t moves a reflected bit t places down) and its overflow one word up.
+  const fold = (from: number, into: number, overflow: number) =>
+    seq(
+      set(
+        into,
+        i64XorAll(
+          get(into),
+          get(from),
+          i64ShrU(get(from), i64(1n)),
+          i64ShrU(get(from), i64(2n)),
+          i64ShrU(get(from), i64(7n)),
+        ),
+      ),
+      set(
+        overflow,
+        i64XorAll(
+          get(overflow),
+          i64Shl(get(from), i64(63n)),
+          i64Shl(get(from), i64(62n)),
+          i64Shl(get(from), i64(57n)),
+        ),
+      ),
+    );
+  return seq(
+    karatsubaOperands(L.Yh, L.Yl, OPS),
+    ...OPS.map((operand, k) => clmul32(operand, k, XS, PRODUCTS[k]!)),
+    combine(0, L.ALo, L.AHi),
+    combine(1, L.BLo, L.BHi),
+    combine(2, L.CLo, L.CHi),
+    // 128 x 128 Karatsuba: Z = A ^ ((C ^ A ^ B) << 64) ^ (B << 128), Z0 least significant.
+    set(L.Z0, get(L.ALo)),
+    set(L.Z1, i64XorAll(get(L.AHi), get(L.CLo), get(L.ALo), get(L.BLo))),
+    set(L.Z2, i64XorAll(get(L.BLo), get(L.CHi), get(L.AHi), get(L.BHi))),
+    set(L.Z3, get(L.BHi)),
+    // The product of two reflected 128-bit values is the reflected product over 255 bits: shift
+    // left once so that Z3 holds degrees 0..63 (its top bit is x^0) and Z0 degrees 192..255.
+    set(L.Z3, i64Or(i64Shl(get(L.Z3), i64(1n)), i64ShrU(get(L.Z2), i64(63n)))),
+    set(L.Z2, i64Or(i64Shl(get(L.Z2), i64(1n)), i64ShrU(get(L.Z1), i64(63n)))),
+    set(L.Z1, i64Or(i64Shl(get(L.Z1), i64(1n)), i64ShrU(get(L.Z0), i64(63n)))),
+    set(L.Z0, i64Shl(get(L.Z0), i64(1n))),
+    // Highest degrees first, so that bits Z0 pushes into Z1 are folded again.
+    fold(L.Z0, L.Z2, L.Z1),
+    fold(L.Z1, L.Z3, L.Z2),
+    set(L.Yh, get(L.Z3)),
+    set(L.Yl, get(L.Z2)),
+  );
+}
+
+/** Loads the big-endian 64-bit word at `addr + offset` into `local`. */
+function loadBigEndian(local: number, addr: Code, offset: number): Code {
+  return seq(set(local, i64Load(addr, offset)), byteSwap64(local));
+}
+
+/**
+ * tag(ptr, blocks, ej0, out): Y = GHASH_H over `blocks` 16-byte blocks at ptr (the caller lays out
+ * padded A, padded C and the length block contiguously, §7.1 step 5); writes Y XOR [ej0] at out.
+ */
+const tagFunction: WasmFunction = {
+  name: 'tag',
+  params: [I32, I32, I32, I32],
+  results: [],
+  locals: range(L.Yh, L.Count - L.Yh).map(() => I64),
+  body: seq(
+    set(L.Yh, i64(0n)),
+    set(L.Yl, i64(0n)),
+    doWhile(
+      seq(
+        loadBigEndian(L.T, get(L.Ptr), 0),
+        set(L.Yh, i64Xor(get(L.Yh), get(L.T))),
+        loadBigEndian(L.T, get(L.Ptr), 8),
+        set(L.Yl, i64Xor(get(L.Yl), get(L.T))),
+        multiplyByH(),
+        set(L.Ptr, i32Add(get(L.Ptr), i32(16))),
+        set(L.Blocks, i32Sub(get(L.Blocks), i32(1))),
+      ),
+      get(L.Blocks),
+    ),
+    set(L.T, get(L.Yh)),
+    byteSwap64(L.T),
+    i64Store(get(L.Out), i64Xor(get(L.T), i64Load(get(L.Ej0), 0)), 0),
+    set(L.T, get(L.Yl)),
+    byteSwap64(L.T),
+    i64Store(get(L.Out), i64Xor(get(L.T), i64Load(get(L.Ej0), 8)), 8),
+  ),
+};
+
+/** setKey(): H at offset 0 -> the four slices of each of its nine Karatsuba operands (§6.4). */
+const setKeyFunction: WasmFunction = (() => {
+  const hi = 0;
+  const lo = 1;
+  const ops = range(2, 9);
+  return {
+    name: 'setKey',
+    params: [],
+    results: [],
+    locals: range(0, 11).map(() => I64),
+    body: seq(
+      loadBigEndian(hi, i32(0), H_OFFSET),
+      loadBigEndian(lo, i32(0), H_OFFSET + 8),
+      karatsubaOperands(hi, lo, ops),
+      ...ops.flatMap((operand, k) =>
+        [0, 1, 2, 3].map((j) =>
+          i64Store(i32(0), i64And(get(operand), i64(slice32(j))), H_SLICES_OFFSET + 32 * k + 8 * j),
+        ),
+      ),
+    ),
+  };
+})();
+
+/**
+ * counters(dst, n): n counter blocks IV || i for i = 1..n at dst (§7.1 steps 2-3: J0 = IV || 1 for a
+ * 96-bit IV, then inc32), the 32-bit counter big-endian.
+ */
+const countersFunction: WasmFunction = (() => {
+  const [dst, n, i] = [0, 1, 2];
+  const rotl = (a: Code, b: Code): Code => [...a, ...b, 0x77];
+  const rotr = (a: Code, b: Code): Code => [...a, ...b, 0x78];
+  const and = (a: Code, b: Code): Code => [...a, ...b, 0x71];
+  const or = (a: Code, b: Code): Code => [...a, ...b, 0x72];
+  const byteSwap32 = (x: Code) =>
+    or(and(rotl(x, i32(8)), i32(0x00ff00ff)), and(rotr(x, i32(8)), i32(0xff00ff00)));
+  return {
+    name: 'counters',
+    params: [I32, I32],
+    results: [],
+    locals: [I32],
+    body: seq(
+      set(i, i32(0)),
+      when(
+        get(n),
+        doWhile(
+          seq(
+            i64Store(get(dst), i64Load(i32(0), IV_OFFSET), 0),
+            i32Store(get(dst), i32Load(i32(0), IV_OFFSET + 8), 8),
+            set(i, i32Add(get(i), i32(1))),
+            i32Store(get(dst), byteSwap32(get(i)), 12),
+            set(dst, i32Add(get(dst), i32(16))),
+          ),
+          [...get(i), ...get(n), 0x47], // i32.ne
+        ),
+      ),
+    ),
+  };
+})();
+
+/** xorBlocks(dst, src, n): dst ^= src over n 16-byte blocks (the GCTR XOR, §6.5). */
+const xorBlocksFunction: WasmFunction = (() => {
+  const [dst, src, n] = [0, 1, 2];
+  return {
+    name: 'xorBlocks',
+    params: [I32, I32, I32],
+    results: [],
+    locals: [],
+    body: when(
+      get(n),
+      doWhile(
+        seq(
+          i64Store(get(dst), i64Xor(i64Load(get(dst), 0), i64Load(get(src), 0)), 0),
+          i64Store(get(dst), i64Xor(i64Load(get(dst), 8), i64Load(get(src), 8)), 8),
+          set(dst, i32Add(get(dst), i32(16))),
+          set(src, i32Add(get(src), i32(16))),
+          set(n, i32Sub(get(n), i32(1))),
+        ),
+        get(n),
+      ),
+    ),
+  };
+})();
+
+/** tagsEqual(): 1 when the received and computed tags are equal; reads all 16 bytes either way. */
+const tagsEqualFunction: WasmFunction = {
+  name: 'tagsEqual',
+  params: [],
+  results: [I32],
+  locals: [],
+  body: i64Eqz(
+    i64Or(
+      i64Xor(i64Load(i32(0), TAG_IN_OFFSET), i64Load(i32(0), TAG_OUT_OFFSET)),
+      i64Xor(i64Load(i32(0), TAG_IN_OFFSET + 8), i64Load(i32(0), TAG_OUT_OFFSET + 8)),
+    ),
+  ),
+};
+
+/** The module's bytes; assembled from the definitions above. */
+export function gcmKernelModuleBytes(): Uint8Array {
+  return assembleModule(
+    [setKeyFunction, countersFunction, xorBlocksFunction, tagFunction, tagsEqualFunction],
+    1,
+  );
+}
+
+/** The parts of the WebAssembly JS API used here (the project's TypeScript lib has no DOM types). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+export interface WasmModule {
+  readonly kind?: 'WebAssembly.Module';
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule) => { readonly exports: object };
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** Compiles the kernel (synchronously: it is a few kilobytes). */
+export function compileGcmKernel(): WasmModule {
+  return new wasmApi.Module(gcmKernelModuleBytes());
+}
+
+interface KernelExports {
+  memory: WasmMemory;
+  setKey(): void;
+  counters(dst: number, n: number): void;
+  xorBlocks(dst: number, src: number, n: number): void;
+  tag(ptr: number, blocks: number, ej0: number, out: number): void;
+  tagsEqual(): number;
+}
+
+/**
+ * One instance of the kernel and a byte view of its memory. Its memory is a scratch area: every
+ * call writes all it reads, so nothing passes from one call (or one key) to the next.
+ */
+export class GcmKernel {
+  readonly #exports: KernelExports;
+  #bytes: Uint8Array;
+
+  constructor(module: WasmModule) {
+    this.#exports = new wasmApi.Instance(module).exports as unknown as KernelExports;
+    this.#bytes = new Uint8Array(this.#exports.memory.buffer);
+  }
+
+  get exports(): KernelExports {
+    return this.#exports;
+  }
+
+  /** The memory as bytes, grown first when needed to hold `size` bytes. */
+  bytes(size: number): Uint8Array {
+    if (size > this.#bytes.length) {
+      const memory = this.#exports.memory;
+      memory.grow(Math.ceil((size - memory.buffer.byteLength) / 65536));
+      this.#bytes = new Uint8Array(memory.buffer);
+    }
+    return this.#bytes;
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * A minimal WebAssembly binary encoder (WebAssembly Core Specification 2.0, §5 "Binary Format"),
+ * enough to write small straight-line kernels as readable TypeScript: expressions are byte arrays
+ * built by the functions below, in stack order, and `assembleModule` wraps functions, one memory and
+ * exports into a module.
+ */
+
+export type Code = readonly number[];
+
+export const I32 = 0x7f;
+export const I64 = 0x7e;
+
+/** Unsigned LEB128 (§5.2.2). */
+export function uleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+  return out;
+}
+
+/** Signed LEB128 of a 64-bit two's complement value (§5.2.2). */
+export function sleb(value: bigint): number[] {
+  const out: number[] = [];
+  let v = BigInt.asIntN(64, value);
+  for (;;) {
+    const byte = Number(v & 0x7fn);
+    v >>= 7n;
+    const done = (v === 0n && (byte & 0x40) === 0) || (v === -1n && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+function utf8Name(name: string): number[] {
+  const bytes = [...Buffer.from(name, 'utf8')];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+function vector(items: readonly Code[]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function section(id: number, body: Code): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+/** Concatenates instruction sequences. */
+export const seq = (...parts: Code[]): Code => parts.flat();
+
+// Variables (§5.4.4).
+export const get = (local: number): Code => [0x20, ...uleb(local)];
+export const set = (local: number, value: Code): Code => [...value, 0x21, ...uleb(local)];
+
+// Constants (§5.4.7).
+export const i32 = (v: number): Code => [0x41, ...sleb(BigInt(v | 0))];
+export const i64 = (v: bigint): Code => [0x42, ...sleb(v)];
+
+// Memory (§5.4.6); `offset` is a constant byte offset added to the address. Alignment hints are
+// the natural alignment; misaligned accesses stay correct.
+const memarg = (align: number, offset: number): number[] => [...uleb(align), ...uleb(offset)];
+export const i64Load = (addr: Code, offset = 0): Code => [...addr, 0x29, ...memarg(3, offset)];
+export const i32Load = (addr: Code, offset = 0): Code => [...addr, 0x28, ...memarg(2, offset)];
+export const i64Store = (addr: Code, value: Code, offset = 0): Code => [
+  ...addr,
+  ...value,
+  0x37,
+  ...memarg(3, offset),
+];
+export const i32Store = (addr: Code, value: Code, offset = 0): Code => [
+  ...addr,
+  ...value,
+  0x36,
+  ...memarg(2, offset),
+];
+
+// Numeric instructions (§5.4.7).
+const binary =
+  (opcode: number) =>
+  (a: Code, b: Code): Code => [...a, ...b, opcode];
+export const i32Add = binary(0x6a);
+export const i32Sub = binary(0x6b);
+export const i32And = binary(0x71);
+export const i32Or = binary(0x72);
+export const i32Shl = binary(0x74);
+export const i32ShrU = binary(0x76);
+export const i32LtU = binary(0x49);
+export const i64Add = binary(0x7c);
+export const i64Mul = binary(0x7e);
+export const i64And = binary(0x83);
+export const i64Or = binary(0x84);
+export const i64Xor = binary(0x85);
+export const i64Shl = binary(0x86);
+export const i64ShrU = binary(0x88);
+export const i64Rotl = binary(0x89);
+export const i64Eqz = (a: Code): Code => [...a, 0x50];
+export const i64ExtendI32U = (a: Code): Code => [...a, 0xad];
+
+/** XOR of any number of i64 expressions. */
+export const i64XorAll = (...terms: Code[]): Code => terms.reduce((acc, t) => i64Xor(acc, t));
+/** OR of any number of i64 expressions. */
+export const i64OrAll = (...terms: Code[]): Code => terms.reduce((acc, t) => i64Or(acc, t));
+
+// Control (§5.4.1): `loop` runs `body` and repeats while `again` is non-zero.
+export const doWhile = (body: Code, again: Code): Code => [0x03, 0x40, ...body, ...again, 0x0d, 0x00, 0x0b];
+/** Runs `body` only when `condition` is non-zero. */
+export const when = (condition: Code, body: Code): Code => [...condition, 0x04, 0x40, ...body, 0x0b];
+
+export interface WasmFunction {
+  name: string;
+  params: readonly number[];
+  results: readonly number[];
+  /** Types of the locals declared after the parameters, in index order. */
+  locals: readonly number[];
+  body: Code;
+}
+
+/** A module with one exported memory ("memory", `pages` of 64 KiB) and the given exported functions. */
+export function assembleModule(functions: readonly WasmFunction[], pages: number): Uint8Array {
+  const types = functions.map((f) => [
+    0x60,
+    ...vector(f.params.map((t) => [t])),
+    ...vector(f.results.map((t) => [t])),
+  ]);
+  const typeSection = section(1, vector(types));
+  const functionSection = section(3, vector(functions.map((_, i) => uleb(i))));
+  const memorySection = section(5, vector([[0x00, ...uleb(pages)]]));
+  const exports = [
+    [...utf8Name('memory'), 0x02, 0x00],
+    ...functions.map((f, i) => [...utf8Name(f.name), 0x00, ...uleb(i)]),
+  ];
+  const exportSection = section(7, vector(exports));
+  const bodies = functions.map((f) => {
+    // Locals are declared as runs of one type (§5.5.13).
+    const runs: number[][] = [];
+    for (const t of f.locals) {
+      const last = runs[runs.length - 1];
+      if (last && last[1] === t) last[0] = last[0]! + 1;
+      else runs.push([1, t]);
+    }
+    const code = [...vector(runs.map(([n, t]) => [...uleb(n!), t!])), ...f.body, 0x0b];
+    return [...uleb(code.length), ...code];
+  });
+  const codeSection = section(10, vector(bodies));
+  return Uint8Array.from([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...typeSection,
+    ...functionSection,
+    ...memorySection,
+    ...exportSection,
+    ...codeSection,
+  ]);
+}
