@@ -68,6 +68,7 @@ export const DROP_REASONS = [
   'bad-alert',
   'data-before-connected',
   'after-close',
+  'not-started',
   'not-client-hello',
   'bad-cookie',
 ] as const;

@@ -24,6 +24,8 @@ export interface HandshakeMessage {
   readonly msgType: number;
   readonly messageSeq: number;
   readonly body: Uint8Array;
+  /** Record epoch the message arrived in (all its fragments share it). */
+  readonly epoch: number;
 }
 
 /** Outcome of offering one fragment. */
@@ -35,11 +37,12 @@ export type FragmentVerdict =
   | 'out-of-window'
   | 'buffer-full'
   | 'too-many-ranges'
-  /** Type or length differs from earlier fragments of the same message_seq. */
+  /** Type, length or epoch differs from earlier fragments of the same message_seq. */
   | 'inconsistent';
 
 interface PendingMessage {
   readonly msgType: number;
+  readonly epoch: number;
   readonly body: Uint8Array;
   /** Sorted, disjoint, non-adjacent [start, end) ranges received so far. */
   ranges: Array<[number, number]>;
@@ -85,7 +88,8 @@ export class HandshakeReassembler {
     this.expected = seq;
   }
 
-  offer(f: HandshakeFragment): FragmentVerdict {
+  /** Offers one fragment received in record epoch `epoch`. */
+  offer(f: HandshakeFragment, epoch = 0): FragmentVerdict {
     const L = this.limits;
     if (f.messageSeq < this.expected) return 'old';
     if (f.messageSeq >= this.expected + L.maxBufferedMessages) return 'out-of-window';
@@ -93,10 +97,10 @@ export class HandshakeReassembler {
     let m = this.pending.get(f.messageSeq);
     if (m === undefined) {
       if (this.bufferedBytes + f.length > L.maxBufferedBytes) return 'buffer-full';
-      m = { msgType: f.msgType, body: new Uint8Array(f.length), ranges: [] };
+      m = { msgType: f.msgType, epoch, body: new Uint8Array(f.length), ranges: [] };
       this.pending.set(f.messageSeq, m);
       this.bufferedBytes += f.length;
-    } else if (m.msgType !== f.msgType || m.body.length !== f.length) {
+    } else if (m.msgType !== f.msgType || m.body.length !== f.length || m.epoch !== epoch) {
       return 'inconsistent';
     }
     if (f.fragmentLength === 0) return 'buffered';
@@ -121,7 +125,7 @@ export class HandshakeReassembler {
     this.pending.delete(this.expected);
     this.bufferedBytes -= m.body.length;
     const seq = this.expected++;
-    return { msgType: m.msgType, messageSeq: seq, body: m.body };
+    return { msgType: m.msgType, messageSeq: seq, body: m.body, epoch: m.epoch };
   }
 
   /** True when some fragment of message_seq `seq` (at or above the expected one) has been buffered. */

@@ -131,6 +131,23 @@ export class RecordLayer {
     return this.writes.has(epoch);
   }
 
+  /**
+   * Makes the next record of write `epoch` use a sequence number of at least `seq`. A server that
+   * answered with a HelloVerifyRequest reusing the ClientHello's record number (RFC 6347 §4.2.1)
+   * continues above it, so the client's replay window does not drop the ServerHello.
+   */
+  reserveSequence(epoch: number, seq: number): void {
+    const state = this.writes.get(epoch);
+    if (state !== undefined && state.nextSeq < seq) state.nextSeq = seq;
+  }
+
+  /** Forgets the records seen in read `epoch` (a client after a HelloVerifyRequest, whose numbers the server may reuse). */
+  resetReadWindow(epoch: number): void {
+    const state = this.reads.get(epoch);
+    if (state !== undefined)
+      this.reads.set(epoch, { cipher: state.cipher, window: new ReplayWindow(this.replayWindowWidth) });
+  }
+
   /** Seals one record in `epoch` with that epoch's next sequence number. */
   seal(epoch: number, contentType: number, plaintext: Uint8Array, version = DTLS12_VERSION): Uint8Array {
     const state = this.writes.get(epoch);

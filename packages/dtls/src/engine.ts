@@ -1,0 +1,84 @@
+import { type DtlsConfig, resolveConfig } from './config.js';
+import type { DtlsEvent, DtlsState, DtlsStats } from './events.js';
+import type { SrtpKeyingMaterial } from './srtp-profiles.js';
+import { ClientHandshake12 } from './v12/client-handshake.js';
+import type { Dtls12Connection } from './v12/connection.js';
+import { ServerHandshake12 } from './v12/server-handshake.js';
+
+/**
+ * A sans-IO DTLS endpoint (DESIGN "Sans-IO engines"): feed it datagrams and timeouts with the
+ * current time, poll it for datagrams to send, events and its next deadline. It owns no socket,
+ * timer, clock or randomness of its own. Bad input from the network never throws out of it; API
+ * misuse does, at once.
+ *
+ * This class only dispatches to the version-specific connection (today DTLS 1.2, RFC 6347), so a
+ * DTLS 1.3 implementation can be chosen here later without changing the API.
+ */
+export class DtlsEngine {
+  private readonly impl: Dtls12Connection;
+
+  constructor(config: DtlsConfig) {
+    const cfg = resolveConfig(config);
+    this.impl = cfg.role === 'client' ? new ClientHandshake12(cfg) : new ServerHandshake12(cfg);
+  }
+
+  /** Client: sends flight 1 (ClientHello). Server: nothing; it waits for a ClientHello. */
+  start(now: number): void {
+    this.impl.start(now);
+  }
+
+  /** One UDP datagram from the peer (may carry several records). */
+  handleDatagram(bytes: Uint8Array, now: number): void {
+    this.impl.handleDatagram(bytes, now);
+  }
+
+  /** Call when `nextTimeout()` has passed: retransmits the last flight or ends a handshake that took too long. */
+  handleTimeout(now: number): void {
+    this.impl.handleTimeout(now);
+  }
+
+  /** The next datagram to send, or undefined; call until undefined. */
+  pollTransmit(): Uint8Array | undefined {
+    return this.impl.pollTransmit();
+  }
+
+  /** The next event, or undefined; call until undefined. */
+  pollEvent(): DtlsEvent | undefined {
+    return this.impl.pollEvent();
+  }
+
+  /** When handleTimeout should next be called (same clock as `now`), or undefined when nothing is pending. */
+  nextTimeout(): number | undefined {
+    return this.impl.nextTimeout();
+  }
+
+  /** Sends application data (records of at most 2^14 bytes). Throws unless connected. */
+  send(data: Uint8Array, now: number): void {
+    this.impl.send(data, now);
+  }
+
+  /** Sends close_notify (RFC 5246 §7.2.1) and closes; idempotent. */
+  close(now: number): void {
+    this.impl.close(now);
+  }
+
+  /** RFC 5705 keying material exporter. Throws unless connected. */
+  exportKeyingMaterial(label: string, length: number, context?: Uint8Array): Uint8Array {
+    return this.impl.exportKeyingMaterial(label, length, context);
+  }
+
+  /** SRTP master keys and salts for our role (RFC 5764 §4.2) once connected with use_srtp; else undefined. */
+  srtpKeyingMaterial(): SrtpKeyingMaterial | undefined {
+    return this.impl.srtpKeyingMaterial();
+  }
+
+  get state(): DtlsState {
+    return this.impl.state;
+  }
+
+  get stats(): Readonly<DtlsStats> {
+    return this.impl.stats;
+  }
+}
+
+export { DtlsCookieGate } from './cookie-gate.js';
