@@ -1,1 +1,8 @@
-export {};
+/**
+ * @rtcseal/ice-lite: one-port ICE-lite WebRTC transport.
+ * STUN codec (RFC 8489), ICE-lite agent (RFC 8445 §2.5), RFC 7983 mux, SDP answer glue.
+ */
+export * from './ice/index.js';
+export * from './mux/index.js';
+export * from './sdp/index.js';
+export * from './stun/index.js';
