@@ -106,7 +106,7 @@ function karatsubaOperands(hi: number, lo: number, ops: readonly number[]): Code
 }
 
 /** Slice j of H's operand k, loaded from its fixed place in memory. */
-const hSlice = (k: number, j: number): Code => i64Load(i32(0), H_SLICES_OFFSET + 32 * k + 8 * j);
+const hSlice = (k: number, j: number): Code => get(L.HS + 4 * k + j);
 
 /**
  * Carry-less 32 x 32 -> 64 product of the operand in local `operand` by H's operand k, into `out`.
@@ -146,7 +146,8 @@ enum L {
   X = 18, // 4 locals
   Ops = 22, // 9 locals
   P = 31, // 9 locals
-  Count = 40,
+  HS = 40, // 36 locals
+  Count = 76,
 }
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 const OPS = range(L.Ops, 9);
@@ -227,6 +228,7 @@ const tagFunction: WasmFunction = {
   results: [],
   locals: range(L.Yh, L.Count - L.Yh).map(() => I64),
   body: seq(
+    ...range(0, 36).map((i) => set(L.HS + i, i64Load(i32(0), H_SLICES_OFFSET + 8 * i))),
     set(L.Yh, i64(0n)),
     set(L.Yl, i64(0n)),
     doWhile(
