@@ -22,8 +22,9 @@ export interface DtlsConfig {
   /** 'client' sends the first flight on start(); 'server' answers ClientHellos. Required. */
   readonly role: 'client' | 'server';
   /**
-   * Our certificate and private key. Required for the ECDHE suites (a server signs ServerKeyExchange
-   * with it; a client answers the CertificateRequest with it). Not needed for PSK-only use.
+   * Our certificate and private key. Required for a server with ECDHE suites (it signs
+   * ServerKeyExchange); a client answers a CertificateRequest with it, or with no certificate when
+   * absent. Not needed for PSK-only use.
    */
   readonly certificate?: DtlsCertificate;
   /**
@@ -41,8 +42,8 @@ export interface DtlsConfig {
   readonly srtpProfiles?: readonly string[];
   /**
    * Cipher suites by IANA name, in preference order (the server picks by its own order).
-   * Default: the six ECDHE suites when a certificate is given, plus the two PSK suites when `psk` or
-   * `pskLookup` is given.
+   * Default: the six ECDHE suites when a certificate is given, plus the two PSK suites when `psk`
+   * (client) or `pskLookup` (server) is given.
    */
   readonly cipherSuites?: readonly string[];
   /** ECDHE groups in preference order. Default: x25519, secp256r1, secp384r1. */
@@ -162,13 +163,14 @@ export function resolveConfig(config: DtlsConfig): ResolvedConfig {
     });
   } else {
     cipherSuites = CIPHER_SUITES.filter((s) =>
-      s.keyExchange === 'PSK' ? hasPsk : config.certificate !== undefined || role === 'client',
+      s.keyExchange === 'PSK' ? hasPsk : config.certificate !== undefined,
     );
   }
   if (cipherSuites.length === 0)
     throw new RangeError('config.cipherSuites: no usable suite (give a certificate or a PSK)');
   const usesCertificate = cipherSuites.some((s) => s.keyExchange !== 'PSK');
-  if (usesCertificate && config.certificate === undefined) {
+  // A client may run ECDHE without a certificate (it answers a CertificateRequest with an empty one).
+  if (usesCertificate && config.certificate === undefined && role === 'server') {
     throw new TypeError('config.certificate is required for the ECDHE cipher suites');
   }
   if (cipherSuites.some((s) => s.keyExchange === 'PSK') && !hasPsk) {

@@ -1,0 +1,139 @@
+import type { DtlsConfig } from '../../src/config.js';
+import { DtlsEngine } from '../../src/engine.js';
+import type { DtlsEvent } from '../../src/events.js';
+import { Prng } from './prng.js';
+
+/** How the simulated path mistreats datagrams, per direction. */
+export interface LinkProfile {
+  /** Probability a datagram is lost. */
+  readonly loss: number;
+  /** Probability a datagram is delivered twice. */
+  readonly duplicate: number;
+  /** Probability a datagram is held back long enough to overtake later ones. */
+  readonly reorder: number;
+  /** Datagrams larger than this are dropped (a path MTU). */
+  readonly mtu: number;
+  /** One-way delay range in ms. */
+  readonly delayMs: readonly [number, number];
+}
+
+export const PERFECT_LINK: LinkProfile = { loss: 0, duplicate: 0, reorder: 0, mtu: 65535, delayMs: [5, 5] };
+
+export interface Delivery {
+  readonly at: number;
+  readonly to: 'client' | 'server';
+  readonly bytes: Uint8Array;
+}
+
+export interface SimResult {
+  readonly client: DtlsEngine;
+  readonly server: DtlsEngine;
+  readonly clientEvents: DtlsEvent[];
+  readonly serverEvents: DtlsEvent[];
+  /** Virtual time when the run stopped. */
+  readonly now: number;
+  /** Send times of every datagram each side emitted. */
+  readonly clientSends: number[];
+  readonly serverSends: number[];
+}
+
+export interface SimOptions {
+  readonly seed: number;
+  readonly link?: LinkProfile;
+  /** Stop after this much virtual time. */
+  readonly maxTimeMs?: number;
+  /** Rewrites (or drops, by returning undefined) a datagram in flight; for attack tests. */
+  readonly tamper?: (bytes: Uint8Array, from: 'client' | 'server') => Uint8Array | undefined;
+  /** Keep running until this returns true (default: both connected, or either closed). */
+  readonly until?: (r: { client: DtlsEngine; server: DtlsEngine }) => boolean;
+  /** Server absent: the client talks to nobody. */
+  readonly silentServer?: boolean;
+}
+
+/**
+ * Runs a client and a server engine over a simulated lossy network on a virtual clock, entirely
+ * determined by `seed`: the engines' randoms and every loss, delay, duplicate and reordering.
+ */
+export function simulate(
+  clientConfig: Omit<DtlsConfig, 'role' | 'rng'>,
+  serverConfig: Omit<DtlsConfig, 'role' | 'rng'>,
+  opts: SimOptions,
+): SimResult {
+  const prng = new Prng(opts.seed);
+  const link = opts.link ?? PERFECT_LINK;
+  const rng = (n: number) => prng.bytes(n);
+  const client = new DtlsEngine({ ...clientConfig, role: 'client', rng });
+  const server = new DtlsEngine({ ...serverConfig, role: 'server', rng });
+  const clientEvents: DtlsEvent[] = [];
+  const serverEvents: DtlsEvent[] = [];
+  const clientSends: number[] = [];
+  const serverSends: number[] = [];
+  const queue: Delivery[] = [];
+  const maxTime = opts.maxTimeMs ?? 600_000;
+  const until =
+    opts.until ??
+    (({ client: c, server: s }) =>
+      (c.state === 'connected' && s.state === 'connected') || c.state === 'closed' || s.state === 'closed');
+  let now = 0;
+
+  const schedule = (bytes: Uint8Array, to: 'client' | 'server') => {
+    if (bytes.length > link.mtu) return;
+    if (prng.next() < link.loss) return;
+    const copies = prng.next() < link.duplicate ? 2 : 1;
+    for (let i = 0; i < copies; i++) {
+      const [lo, hi] = link.delayMs;
+      let delay = lo + prng.next() * (hi - lo);
+      if (prng.next() < link.reorder) delay += 10 + prng.next() * 50;
+      queue.push({ at: now + delay, to, bytes });
+    }
+  };
+
+  const pump = () => {
+    for (let d = client.pollTransmit(); d; d = client.pollTransmit()) {
+      clientSends.push(now);
+      const t = opts.tamper ? opts.tamper(d, 'client') : d;
+      if (t && !opts.silentServer) schedule(t, 'server');
+    }
+    for (let d = server.pollTransmit(); d; d = server.pollTransmit()) {
+      serverSends.push(now);
+      const t = opts.tamper ? opts.tamper(d, 'server') : d;
+      if (t) schedule(t, 'client');
+    }
+    for (let e = client.pollEvent(); e; e = client.pollEvent()) clientEvents.push(e);
+    for (let e = server.pollEvent(); e; e = server.pollEvent()) serverEvents.push(e);
+  };
+
+  client.start(now);
+  server.start(now);
+  pump();
+  while (!until({ client, server })) {
+    const times = queue.map((q) => q.at);
+    const ct = client.nextTimeout();
+    const st = server.nextTimeout();
+    if (ct !== undefined) times.push(ct);
+    if (st !== undefined) times.push(st);
+    if (times.length === 0) break;
+    const next = Math.max(now, Math.min(...times));
+    if (next > maxTime) break;
+    now = next;
+    // Deliver everything due, in time order (stable for equal times).
+    queue.sort((a, b) => a.at - b.at);
+    while (queue.length > 0 && queue[0]!.at <= now) {
+      const d = queue.shift()!;
+      (d.to === 'client' ? client : server).handleDatagram(d.bytes, now);
+      pump();
+    }
+    if (ct !== undefined && ct <= now) client.handleTimeout(now);
+    if (st !== undefined && st <= now) server.handleTimeout(now);
+    pump();
+  }
+  return { client, server, clientEvents, serverEvents, now, clientSends, serverSends };
+}
+
+/** The 'connected' event of a run's side, if any. */
+export function connectedEvent(
+  events: readonly DtlsEvent[],
+): Extract<DtlsEvent, { type: 'connected' }> | undefined {
+  for (const e of events) if (e.type === 'connected') return e;
+  return undefined;
+}
