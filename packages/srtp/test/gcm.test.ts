@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createCipheriv } from 'node:crypto';
 import test from 'node:test';
 import fc from 'fast-check';
-import { AesGcm } from '../src/gcm/aes-gcm.js';
+import { AesGcm, type GcmPacket } from '../src/gcm/aes-gcm.js';
 import { AesGcmPortable } from '../src/gcm/aes-gcm-portable.js';
 import { AesGcmReference } from '../src/gcm/aes-gcm-reference.js';
 
@@ -326,4 +326,111 @@ test('seals and opens a message larger than the kernel memory it starts with', (
   assert.ok(Buffer.from(tag).equals(expected.t));
   assert.equal(gcm.open(iv, aad, buf, 0, buf.length, tag, 0), true);
   assert.deepEqual(buf, data);
+});
+
+const batchPacket = fc.record({
+  iv: fc.uint8Array({ minLength: 12, maxLength: 12 }),
+  aad: fc.uint8Array({ maxLength: 40 }),
+  data: fc.uint8Array({ maxLength: 1300 }),
+});
+
+test('sealBatch gives the same ciphertexts and tags as node:crypto per packet', () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 16, maxLength: 16 }),
+      fc.array(batchPacket, { maxLength: 20 }),
+      (key, items) => {
+        const packets: GcmPacket[] = items.map(({ iv, aad, data }) => {
+          const buf = new Uint8Array(data.length + 16);
+          buf.set(data);
+          return { iv, aad, data: buf, start: 0, end: data.length, tag: buf, tagOffset: data.length };
+        });
+        new AesGcm(key).sealBatch(packets);
+        items.forEach(({ iv, aad, data }, i) => {
+          const expected = nodeSeal(key, iv, aad, data);
+          const p = packets[i]!;
+          assert.equal(toHex(p.data.subarray(0, data.length)), expected.c.toString('hex'));
+          assert.equal(toHex(p.tag.subarray(p.tagOffset, p.tagOffset + 16)), expected.t.toString('hex'));
+        });
+      },
+    ),
+    { numRuns: 100 },
+  );
+});
+
+test('openBatch decrypts authentic packets, rejects forged ones and leaves those untouched', () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      fc.array(fc.tuple(batchPacket, fc.boolean()), { maxLength: 20 }),
+      (key, items) => {
+        const gcm = new AesGcm(key);
+        // All packets share one buffer, each in its own range, as an SFU's receive ring would.
+        const total = items.reduce((n, [{ data }]) => n + data.length + 16, 0);
+        const ring = new Uint8Array(total);
+        let at = 0;
+        const packets: GcmPacket[] = items.map(([{ iv, aad, data }, forge]) => {
+          ring.set(data, at);
+          const p = {
+            iv,
+            aad,
+            data: ring,
+            start: at,
+            end: at + data.length,
+            tag: ring,
+            tagOffset: at + data.length,
+          };
+          gcm.seal(iv, aad, ring, p.start, p.end, ring, p.tagOffset);
+          if (forge) ring[p.tagOffset + (data.length % 16)]! ^= 0x40;
+          at += data.length + 16;
+          return p;
+        });
+        const before = Uint8Array.from(ring);
+        const verified = new Uint8Array(items.length);
+        const count = gcm.openBatch(packets, verified);
+        assert.equal(count, items.filter(([, forge]) => !forge).length);
+        items.forEach(([{ data }, forge], i) => {
+          const p = packets[i]!;
+          assert.equal(verified[i], forge ? 0 : 1);
+          const now = ring.subarray(p.start, p.end);
+          assert.deepEqual(now, forge ? before.subarray(p.start, p.end) : data);
+        });
+      },
+    ),
+    { numRuns: 100 },
+  );
+});
+
+test('an empty batch does nothing', () => {
+  const gcm = new AesGcm(new Uint8Array(16));
+  gcm.sealBatch([]);
+  assert.equal(gcm.openBatch([], new Uint8Array(0)), 0);
+});
+
+test('a batch with one misused packet throws before touching any packet', () => {
+  const gcm = new AesGcm(new Uint8Array(16));
+  const good = new Uint8Array(32).fill(9);
+  const packets: GcmPacket[] = [
+    {
+      iv: new Uint8Array(12),
+      aad: new Uint8Array(0),
+      data: good,
+      start: 0,
+      end: 16,
+      tag: good,
+      tagOffset: 16,
+    },
+    {
+      iv: new Uint8Array(11),
+      aad: new Uint8Array(0),
+      data: good,
+      start: 0,
+      end: 16,
+      tag: good,
+      tagOffset: 16,
+    },
+  ];
+  assert.throws(() => gcm.sealBatch(packets), /iv/);
+  assert.deepEqual(good, new Uint8Array(32).fill(9));
+  assert.throws(() => gcm.openBatch(packets.slice(0, 1), new Uint8Array(0)), /verified/);
 });
