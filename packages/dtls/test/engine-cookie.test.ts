@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { type DtlsCertificate, generateCertificate } from '../src/certificate.js';
+import { DtlsCookieGate } from '../src/cookie-gate.js';
+import { DtlsEngine } from '../src/engine.js';
+import { decodeClientHello, encodeClientHello } from '../src/handshake/messages/client-hello.js';
+import { decodeHelloVerifyRequest } from '../src/handshake/messages/hello-verify-request.js';
+import { splitDatagram } from '../src/record/record-header.js';
+import { readCapture } from './sim/captures.js';
+import { drain, events, handshakeMessages, messageDatagram } from './sim/craft.js';
+import { Prng } from './sim/prng.js';
+
+let a: DtlsCertificate;
+let b: DtlsCertificate;
+
+before(async () => {
+  [a, b] = await Promise.all([generateCertificate(), generateCertificate()]);
+});
+
+test('the engine answers a ClientHello without cookie with one small HelloVerifyRequest and keeps no timer', () => {
+  const client = new DtlsEngine({ role: 'client', certificate: a });
+  const server = new DtlsEngine({ role: 'server', certificate: b });
+  client.start(0);
+  const [ch] = drain(client);
+  server.handleDatagram(ch!, 1);
+  const out = drain(server);
+  assert.equal(out.length, 1);
+  assert.ok(out[0]!.length <= ch!.length, 'no amplification before the cookie returns');
+  const [hvr] = handshakeMessages(out);
+  assert.equal(hvr?.msgType, 3);
+  assert.equal(decodeHelloVerifyRequest(hvr!.body).serverVersion, 0xfeff);
+  assert.equal(
+    splitDatagram(out[0]!).records[0]!.sequenceNumber,
+    splitDatagram(ch!).records[0]!.sequenceNumber,
+  );
+  assert.equal(server.state, 'new');
+  assert.equal(server.nextTimeout(), undefined);
+});
+
+test('a ClientHello with a wrong cookie gets a new HelloVerifyRequest and creates no handshake', () => {
+  const client = new DtlsEngine({ role: 'client', certificate: a });
+  const server = new DtlsEngine({ role: 'server', certificate: b });
+  client.start(0);
+  const [ch] = handshakeMessages(drain(client));
+  const hello = decodeClientHello(ch!.body);
+  const forged = encodeClientHello({ ...hello, cookie: new Uint8Array(32).fill(9) });
+  server.handleDatagram(messageDatagram(1, 1, forged, 1), 1);
+  const out = handshakeMessages(drain(server));
+  assert.deepEqual(
+    out.map((m) => m.msgType),
+    [3],
+  );
+  assert.equal(server.state, 'new');
+  // The right cookie with changed hello parameters is refused too.
+  const cookie = decodeHelloVerifyRequest(out[0]!.body).cookie;
+  const changed = encodeClientHello({ ...hello, cookie, cipherSuites: [0xc02b] });
+  server.handleDatagram(messageDatagram(1, 2, changed, 2), 2);
+  assert.deepEqual(
+    handshakeMessages(drain(server)).map((m) => m.msgType),
+    [3],
+  );
+  assert.equal(server.state, 'new');
+});
+
+test('the handshake completes through the cookie exchange; the lost HelloVerifyRequest is recovered', () => {
+  const client = new DtlsEngine({ role: 'client', certificate: a, retransmit: { initialMs: 100 } });
+  const server = new DtlsEngine({ role: 'server', certificate: b });
+  client.start(0);
+  server.handleDatagram(drain(client)[0]!, 1);
+  drain(server); // HelloVerifyRequest lost
+  client.handleTimeout(100);
+  const again = drain(client);
+  assert.equal(again.length, 1, 'flight 1 re-sent');
+  server.handleDatagram(again[0]!, 101);
+  for (const d of drain(server)) client.handleDatagram(d, 102);
+  let now = 103;
+  for (let i = 0; i < 4; i++, now++) {
+    for (const d of drain(client)) server.handleDatagram(d, now);
+    for (const d of drain(server)) client.handleDatagram(d, now);
+  }
+  assert.equal(client.state, 'connected');
+  assert.equal(server.state, 'connected');
+});
+
+test('DtlsCookieGate replies statelessly, then accepts the returning ClientHello for a new engine', () => {
+  const prng = new Prng(4);
+  const gate = new DtlsCookieGate({ rng: (n) => prng.bytes(n) });
+  const client = new DtlsEngine({ role: 'client', certificate: a });
+  client.start(0);
+  const first = drain(client)[0]!;
+  const v1 = gate.check(first, '192.0.2.1:5000', 1);
+  assert.equal(v1.kind, 'reply');
+  if (v1.kind !== 'reply') return;
+  assert.ok(v1.datagram.length < first.length);
+  client.handleDatagram(v1.datagram, 2);
+  const second = drain(client)[0]!;
+  assert.deepEqual(gate.check(second, '192.0.2.1:5000', 3), { kind: 'accept', clientHello: true });
+  assert.equal(gate.check(second, '192.0.2.99:5000', 3).kind, 'reply', 'the cookie is bound to the address');
+  // The server engine is created now, without its own cookie exchange, and takes message_seq 1.
+  const server = new DtlsEngine({ role: 'server', certificate: b, cookieExchange: false });
+  server.handleDatagram(second, 3);
+  let now = 4;
+  for (let i = 0; i < 4; i++, now++) {
+    for (const d of drain(server)) client.handleDatagram(d, now);
+    for (const d of drain(client)) {
+      assert.notEqual(gate.check(d, '192.0.2.1:5000', now).kind, 'reply');
+      server.handleDatagram(d, now);
+    }
+  }
+  assert.equal(client.state, 'connected');
+  assert.equal(server.state, 'connected');
+  assert.ok(events(server).some((e) => e.type === 'connected'));
+});
+
+test('DtlsCookieGate judges a two-datagram browser ClientHello by its first fragment', (t) => {
+  const capture = readCapture('chromium-clienthello.bin');
+  if (capture === undefined) return t.skip('no captures on this machine');
+  const records = splitDatagram(capture).records;
+  assert.equal(records.length, 2);
+  const gate = new DtlsCookieGate();
+  const v = gate.check(records[0]!.bytes, 'x', 0);
+  assert.equal(v.kind, 'reply');
+  assert.deepEqual(gate.check(records[1]!.bytes, 'x', 0), { kind: 'accept', clientHello: false });
+  assert.equal(gate.check(Uint8Array.of(22, 0xfe), 'x', 0).kind, 'drop');
+});
+
+test('DtlsCookieGate never throws on random input', () => {
+  const prng = new Prng(9);
+  const gate = new DtlsCookieGate({ rng: (n) => prng.bytes(n) });
+  for (let i = 0; i < 2000; i++) {
+    const d = prng.bytes(prng.int(200));
+    if (d.length > 0 && prng.next() < 0.5) d[0] = 22;
+    if (d.length > 13 && prng.next() < 0.5) d[13] = 1;
+    gate.check(d, 'addr', i);
+  }
+});
