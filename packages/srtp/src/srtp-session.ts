@@ -1,4 +1,4 @@
-import { AesCounterMode, xorKeystream } from './crypto/aes-counter-mode.js';
+import { AesCounterMode, KeystreamLookahead, xorKeystream } from './crypto/aes-counter-mode.js';
 import { HmacSha1 } from './crypto/hmac-sha1.js';
 import { AesGcm } from './gcm/aes-gcm.js';
 import { deriveSessionKeys, type SessionKeys } from './key-derivation.js';
@@ -257,7 +257,7 @@ export class SrtpSession {
       const p = packets[i]!;
       const ssrc = readUint32(p, 8);
       const seq = (p[2]! << 8) | p[3]!;
-      rocs[i] = this.#senderRoc(ssrc, seq);
+      rocs[i] = this.#senderRoc(this.#streamForLocalUse(ssrc, 'protect'), ssrc, seq);
       blocks += cm.writeCounters(blocks, ssrc, rocs[i]!, seq, p.length - headerLengths[i]!);
     }
     const keystream = cm.generate(blocks);
@@ -286,7 +286,8 @@ export class SrtpSession {
     this.#checkSrtpLifetime(1);
     const ssrc = readUint32(buf, base + 8);
     const seq = (buf[base + 2]! << 8) | buf[base + 3]!;
-    const roc = this.#senderRoc(ssrc, seq);
+    const stream = this.#streamForLocalUse(ssrc, 'protect');
+    const roc = this.#senderRoc(stream, ssrc, seq);
     const end = base + length;
     const mki = this.#mki;
     const t = this.#rtp;
@@ -297,7 +298,10 @@ export class SrtpSession {
       if (mki.length > 0) buf.set(mki, end + GCM_TAG);
     } else {
       // RFC 3711 §3.1: encrypt the payload, then MKI, then the tag over header || payload || ROC.
-      t.counterMode?.xor(ssrc, roc, seq, buf, base + hl, end);
+      if (t.counterMode !== undefined) {
+        stream.rtpLookahead ??= new KeystreamLookahead();
+        t.counterMode.xorWithLookahead(stream.rtpLookahead, ssrc, roc * 65536 + seq, buf, base + hl, end);
+      }
       if (mki.length > 0) buf.set(mki, end);
       t.hmac!.macWithTrailer(buf, base, end, roc, buf, end + mki.length, this.profile.rtpTagLength);
     }
@@ -306,8 +310,7 @@ export class SrtpSession {
   }
 
   /** Sender-side ROC for the packet, advancing the stream's s_l/ROC (RFC 3711 §3.3.1). */
-  #senderRoc(ssrc: number, seq: number): number {
-    const stream = this.#streamForLocalUse(ssrc, 'protect');
+  #senderRoc(stream: SrtpStream, ssrc: number, seq: number): number {
     let roc: number;
     if (!stream.started) {
       roc = stream.rolloverCounter;
@@ -384,25 +387,26 @@ export class SrtpSession {
       if (check === ReplayCheck.tooOld) return failure(UnprotectReason.tooOld);
     }
 
-    let plainLength: number;
     if (t.gcm !== undefined) {
       const tagAt = mkiAt - GCM_TAG;
       this.#rtpIv(t.aeadSalt, ssrc, roc, seq);
       if (!t.gcm.open(this.#iv, packet.subarray(0, hl), packet, hl, tagAt, packet, tagAt)) {
         return failure(UnprotectReason.authFailed);
       }
-      plainLength = tagAt;
-    } else {
-      const authEnd = length - trailer;
-      const tagLength = this.profile.rtpTagLength;
-      if (!t.hmac!.verifyWithTrailer(packet, 0, authEnd, roc, packet, authEnd + mki.length, tagLength)) {
-        return failure(UnprotectReason.authFailed);
-      }
-      t.counterMode?.xor(ssrc, roc, seq, packet, hl, authEnd);
-      plainLength = authEnd;
+      this.#acceptRtp(stream, ssrc, roc, seq, index);
+      return { ok: true, packet: packet.subarray(0, tagAt), headerLength: hl, index };
     }
-    this.#acceptRtp(stream, ssrc, roc, seq, index);
-    return { ok: true, packet: packet.subarray(0, plainLength), headerLength: hl, index };
+    const authEnd = length - trailer;
+    const tagLength = this.profile.rtpTagLength;
+    if (!t.hmac!.verifyWithTrailer(packet, 0, authEnd, roc, packet, authEnd + mki.length, tagLength)) {
+      return failure(UnprotectReason.authFailed);
+    }
+    const accepted = this.#acceptRtp(stream, ssrc, roc, seq, index);
+    if (t.counterMode !== undefined) {
+      accepted.rtpLookahead ??= new KeystreamLookahead();
+      t.counterMode.xorWithLookahead(accepted.rtpLookahead, ssrc, index, packet, hl, authEnd);
+    }
+    return { ok: true, packet: packet.subarray(0, authEnd), headerLength: hl, index };
   }
 
   /**
@@ -496,7 +500,13 @@ export class SrtpSession {
   }
 
   /** Commits an authenticated SRTP packet: creates the stream if new, moves s_l/ROC and the window. */
-  #acceptRtp(stream: SrtpStream | undefined, ssrc: number, roc: number, seq: number, index: number): void {
+  #acceptRtp(
+    stream: SrtpStream | undefined,
+    ssrc: number,
+    roc: number,
+    seq: number,
+    index: number,
+  ): SrtpStream {
     if (stream === undefined) {
       stream = new SrtpStream(ssrc);
       this.#streams.set(ssrc, stream);
@@ -515,6 +525,7 @@ export class SrtpSession {
       stream.rtpReplay = replay;
     }
     replay.accept(index);
+    return stream;
   }
 
   /** RFC 7714 §8.1: IV = (0x0000 || SSRC || ROC || SEQ) XOR salt. */

@@ -1,3 +1,4 @@
+import type { KeystreamLookahead } from './crypto/aes-counter-mode.js';
 import type { ReplayWindow } from './replay-window.js';
 
 /**
@@ -14,6 +15,8 @@ export class SrtpStream {
   started = false;
   /** Receiver replay window over SRTP indices (created on first use). */
   rtpReplay: ReplayWindow | undefined;
+  /** AES-CM keystream computed ahead for the next packet indices (created on first use). */
+  rtpLookahead: KeystreamLookahead | undefined;
   /** Last SRTCP index sent; the next packet carries this + 1. */
   srtcpIndex = 0;
   /** Receiver replay window over SRTCP indices (created on first use). */

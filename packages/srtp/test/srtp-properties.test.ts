@@ -203,3 +203,45 @@ test('fuzz: truncated and mutated genuine packets never throw and never authenti
     { numRuns: 300 },
   );
 });
+
+test('keystream lookahead gives the same packets as the plain keystream for any size and order', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 65536 - 40, max: 65535 }),
+      fc.array(fc.tuple(fc.integer({ min: -20, max: 40 }), fc.integer({ min: 0, max: 700 })), {
+        minLength: 1,
+        maxLength: 60,
+      }),
+      (start, steps) => {
+        const { sender: a } = sessionsFor('SRTP_AES128_CM_HMAC_SHA1_80', 1);
+        const { sender: b, receiver } = sessionsFor('SRTP_AES128_CM_HMAC_SHA1_80', 1);
+        const { receiver: batchReceiver } = sessionsFor('SRTP_AES128_CM_HMAC_SHA1_80', 1);
+        let seq = start;
+        steps.forEach(([delta, size], i) => {
+          seq = i === 0 ? start : Math.max(start, seq + delta);
+          const plain = buildRtp({
+            seq: seq & 0xffff,
+            timestamp: i,
+            ssrc: 9,
+            payloadType: 8,
+            marker: false,
+            csrcs: [],
+            payload: new Uint8Array(size).fill(i),
+            padding: 0,
+          });
+          const viaLookahead = Buffer.from(a.protectRtp(plain));
+          const [viaBatch] = b.protectRtpBatch([plain]);
+          assert.deepEqual(viaLookahead, Buffer.from(viaBatch!));
+          const r1 = receiver.unprotectRtp(viaLookahead);
+          const [r2] = batchReceiver.unprotectRtpBatchInPlace([Buffer.from(viaLookahead)]);
+          assert.equal(r1.ok, r2!.ok);
+          if (r1.ok && r2!.ok) {
+            assert.deepEqual(Buffer.from(r1.packet), plain);
+            assert.deepEqual(Buffer.from(r2!.packet), plain);
+          }
+        });
+      },
+    ),
+    { numRuns: 100 },
+  );
+});

@@ -48,6 +48,44 @@ export class AesCounterMode {
   }
 
   /**
+   * Like `xor`, for SRTP packet index `index` (ROC * 2^16 + SEQ), drawing on keystream generated
+   * ahead for the next LOOKAHEAD_PACKETS indices of the same SSRC. Media packets of one SSRC come
+   * with consecutive indices, so one `update()` call serves many packets; the per-call cost of
+   * `update()` dominates for small (audio-sized) packets. Packets longer than
+   * LOOKAHEAD_MAX_BLOCKS blocks bypass the lookahead.
+   */
+  xorWithLookahead(
+    lookahead: KeystreamLookahead,
+    ssrc: number,
+    index: number,
+    data: Uint8Array,
+    start: number,
+    end: number,
+  ): void {
+    const blocks = (end - start + 15) >>> 4;
+    if (blocks > LOOKAHEAD_MAX_BLOCKS || blocks === 0) {
+      this.xor(ssrc, Math.floor(index / 65536), index % 65536, data, start, end);
+      return;
+    }
+    let slot = index - lookahead.start;
+    if (slot < 0 || slot >= lookahead.count || blocks > lookahead.strideBlocks) {
+      // Keep the widest stride seen so that variable-size packets do not force refills.
+      const stride = Math.max(blocks, lookahead.strideBlocks);
+      let count = 0;
+      for (; count < LOOKAHEAD_PACKETS && index + count <= MAX_SRTP_INDEX; count++) {
+        const i = index + count;
+        this.writeCounters(count * stride, ssrc, Math.floor(i / 65536), i % 65536, stride * 16);
+      }
+      lookahead.keystream = this.generate(count * stride);
+      lookahead.start = index;
+      lookahead.count = count;
+      lookahead.strideBlocks = stride;
+      slot = 0;
+    }
+    xorKeystream(lookahead.keystream, slot * lookahead.strideBlocks * 16, data, start, end);
+  }
+
+  /**
    * Lays out the counter blocks for one packet of `byteLength` bytes at block `blockOffset` of the
    * shared counter buffer; returns the number of blocks written. Used to build one keystream for
    * a batch of packets.
@@ -138,7 +176,29 @@ export class AesCounterMode {
   }
 }
 
-/** data[start, end) ^= keystream[ksOffset, ...). */
+/** How many consecutive packet indices one lookahead refill covers. */
+export const LOOKAHEAD_PACKETS = 16;
+/** Largest packet (in 16-byte blocks, i.e. 256 payload bytes) served from the lookahead. */
+export const LOOKAHEAD_MAX_BLOCKS = 16;
+const MAX_SRTP_INDEX = 2 ** 48 - 1;
+
+/**
+ * Keystream computed ahead for one SSRC: packet index `start + k` owns bytes
+ * [k * strideBlocks * 16, (k + 1) * strideBlocks * 16). At most
+ * LOOKAHEAD_PACKETS * LOOKAHEAD_MAX_BLOCKS * 16 = 4 KiB per stream.
+ */
+export class KeystreamLookahead {
+  start = -1;
+  count = 0;
+  strideBlocks = 0;
+  keystream: Uint8Array = new Uint8Array(0);
+}
+
+/**
+ * data[start, end) ^= keystream[ksOffset, ...). Uses 32-bit words when both ranges are 4-byte
+ * aligned (RTP headers are a multiple of 4 bytes, so payloads usually are) and long enough to
+ * repay the two views.
+ */
 export function xorKeystream(
   keystream: Uint8Array,
   ksOffset: number,
@@ -146,5 +206,14 @@ export function xorKeystream(
   start: number,
   end: number,
 ): void {
+  const n = end - start;
+  if (n >= 128 && ((data.byteOffset + start) & 3) === 0 && ((keystream.byteOffset + ksOffset) & 3) === 0) {
+    const words = n >>> 2;
+    const dw = new Int32Array(data.buffer, data.byteOffset + start, words);
+    const kw = new Int32Array(keystream.buffer, keystream.byteOffset + ksOffset, words);
+    for (let i = 0; i < words; i++) dw[i] = dw[i]! ^ kw[i]!;
+    start += words << 2;
+    ksOffset += words << 2;
+  }
   for (let i = start, k = ksOffset; i < end; i++, k++) data[i] = data[i]! ^ keystream[k]!;
 }

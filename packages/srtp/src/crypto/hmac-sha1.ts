@@ -18,7 +18,11 @@ export class HmacSha1 {
   readonly #outer = new Int32Array(5);
   readonly #h = new Int32Array(5);
   readonly #outerBlock = new Uint8Array(64);
+  readonly #outerView = new DataView(this.#outerBlock.buffer);
   readonly #tail = new Uint8Array(128);
+  readonly #tailView = new DataView(this.#tail.buffer);
+  /** DataView over the ArrayBuffer of the last message: pooled Buffers share one, so it is reused. */
+  #dataView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   readonly #trailer = Buffer.alloc(4);
   readonly #digest = new Uint8Array(20);
   readonly #nativeThreshold: number;
@@ -37,10 +41,11 @@ export class HmacSha1 {
     pad.set(k);
     for (let i = 0; i < 64; i++) pad[i] = pad[i]! ^ 0x36;
     initState(this.#inner);
-    sha1Compress(this.#inner, pad, 0);
+    const padView = new DataView(pad.buffer);
+    sha1Compress(this.#inner, padView, 0);
     for (let i = 0; i < 64; i++) pad[i] = pad[i]! ^ (0x36 ^ 0x5c);
     initState(this.#outer);
-    sha1Compress(this.#outer, pad, 0);
+    sha1Compress(this.#outer, padView, 0);
     pad.fill(0);
     this.#outerBlock[20] = 0x80;
     this.#outerBlock[62] = ((64 + 20) * 8) >>> 8;
@@ -72,9 +77,17 @@ export class HmacSha1 {
     h[4] = this.#inner[4]!;
     let off = start;
     const fullEnd = end - ((end - start) & 63);
-    while (off < fullEnd) {
-      sha1Compress(h, data, off);
-      off += 64;
+    if (off < fullEnd) {
+      let view = this.#dataView;
+      if (view.buffer !== data.buffer) {
+        view = new DataView(data.buffer);
+        this.#dataView = view;
+      }
+      const shift = data.byteOffset;
+      while (off < fullEnd) {
+        sha1Compress(h, view, shift + off);
+        off += 64;
+      }
     }
     // Tail: remaining bytes, the 32-bit trailer, 0x80, zero fill and the 64-bit bit length.
     const tail = this.#tail;
@@ -98,8 +111,8 @@ export class HmacSha1 {
     tail[tailLength - 3] = (bits >>> 16) & 0xff;
     tail[tailLength - 2] = (bits >>> 8) & 0xff;
     tail[tailLength - 1] = bits & 0xff;
-    sha1Compress(h, tail, 0);
-    if (tailLength === 128) sha1Compress(h, tail, 64);
+    sha1Compress(h, this.#tailView, 0);
+    if (tailLength === 128) sha1Compress(h, this.#tailView, 64);
 
     // Outer hash: one block holding the 20-byte inner digest; its padding and length
     // ((64 + 20) * 8 bits) were written once at construction.
@@ -116,7 +129,7 @@ export class HmacSha1 {
     h[2] = this.#outer[2]!;
     h[3] = this.#outer[3]!;
     h[4] = this.#outer[4]!;
-    sha1Compress(h, ob, 0);
+    sha1Compress(h, this.#outerView, 0);
     for (let i = 0; i < tagLength; i++) {
       out[outOffset + i] = (h[i >> 2]! >>> (24 - 8 * (i & 3))) & 0xff;
     }
