@@ -12,7 +12,6 @@ import { createHash } from 'node:crypto';
 export class Sha1Workspace {
   readonly w = new Int32Array(80);
   readonly state = new Int32Array(5);
-  readonly tail = new Uint8Array(128);
 }
 
 /** Chaining state after the key block: the per-session precomputation. */
@@ -49,6 +48,28 @@ function loadBlock(w: Int32Array, bytes: Uint8Array, offset: number): void {
   for (let i = 0; i < 16; i++) {
     const o = offset + 4 * i;
     w[i] = (bytes[o]! << 24) | (bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!;
+  }
+}
+
+/**
+ * Loads padded-tail block `blockOffset` (0 or 64) into w: bytes[start, start+rem), then 0x80, then
+ * zeros (the caller sets the length words). Reads only inside the message.
+ */
+function loadTail(w: Int32Array, bytes: Uint8Array, start: number, rem: number, blockOffset: number): void {
+  for (let i = 0; i < 16; i++) {
+    const p = blockOffset + 4 * i;
+    let v = 0;
+    if (p + 4 <= rem) {
+      const o = start + p;
+      v = (bytes[o]! << 24) | (bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!;
+    } else if (p <= rem) {
+      for (let k = 0; k < 4; k++) {
+        const q = p + k;
+        const b = q < rem ? bytes[start + q]! : q === rem ? 0x80 : 0;
+        v |= b << (24 - 8 * k);
+      }
+    }
+    w[i] = v;
   }
 }
 
@@ -126,29 +147,20 @@ export function hmacSha1Words(
     compress(h, w);
   }
   // Final block(s): remaining bytes, 0x80, zeros, 64-bit bit length of ipad block + message.
-  const tail = ws.tail;
   const rem = n & 63;
-  tail.fill(0);
-  tail.set(bytes.subarray(start + 64 * full, end), 0);
-  if (full === 0 && firstWord !== undefined && rem >= 4) {
-    tail[0] = firstWord >>> 24;
-    tail[1] = (firstWord >>> 16) & 0xff;
-    tail[2] = (firstWord >>> 8) & 0xff;
-    tail[3] = firstWord & 0xff;
-  }
-  tail[rem] = 0x80;
-  const tailBlocks = rem < 56 ? 1 : 2;
+  const tailStart = start + 64 * full;
   const bits = (64 + n) * 8;
-  const lenAt = tailBlocks * 64 - 4;
-  tail[lenAt - 4] = Math.floor(bits / 0x100000000) & 0xff;
-  tail[lenAt] = bits >>> 24;
-  tail[lenAt + 1] = (bits >>> 16) & 0xff;
-  tail[lenAt + 2] = (bits >>> 8) & 0xff;
-  tail[lenAt + 3] = bits & 0xff;
-  loadBlock(w, tail, 0);
-  compress(h, w);
-  if (tailBlocks === 2) {
-    loadBlock(w, tail, 64);
+  loadTail(w, bytes, tailStart, rem, 0);
+  if (full === 0 && firstWord !== undefined && rem >= 4) w[0] = firstWord;
+  if (rem < 56) {
+    w[14] = Math.floor(bits / 0x100000000);
+    w[15] = bits | 0;
+    compress(h, w);
+  } else {
+    compress(h, w);
+    loadTail(w, bytes, tailStart, rem, 64);
+    w[14] = Math.floor(bits / 0x100000000);
+    w[15] = bits | 0;
     compress(h, w);
   }
   // Outer hash: one block holding the 20-byte inner digest, padding and length (64 + 20) * 8.
