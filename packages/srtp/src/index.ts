@@ -23,6 +23,14 @@ export {
 export { estimateRolloverCounter } from './rollover-counter.js';
 export { rtpHeaderLength } from './rtp-header.js';
 export {
+  formatSdesCrypto,
+  parseSdesCrypto,
+  type SdesCryptoAttribute,
+  type SdesKey,
+  type SdesParseResult,
+  sdesSessionOptions,
+} from './sdes.js';
+export {
   SRTCP_MAX_PACKETS,
   SRTP_MAX_PACKETS,
   SrtpSession,
