@@ -72,6 +72,8 @@ export abstract class Dtls12Connection {
   /** message_seq of the final message of the peer flight our last flight answers; seeing it again means our answer was lost. */
   protected peerFlightEndSeq = -1;
   private retransmitRequested = false;
+  /** A no_renegotiation warning was sent for the datagram being processed. */
+  private renegotiationRefused = false;
   /** Next message_seq we send (RFC 6347 §4.2.2). */
   protected nextSendSeq = 0;
   protected startedAt = 0;
@@ -129,6 +131,7 @@ export abstract class Dtls12Connection {
     }
     const { records, problem } = splitDatagram(bytes);
     this.retransmitRequested = false;
+    this.renegotiationRefused = false;
     for (const r of records) {
       if (this.isClosed()) break;
       this.processRecord(r, now);
@@ -215,6 +218,7 @@ export abstract class Dtls12Connection {
         else this.stats.drops['old-epoch']++;
         continue;
       }
+      if (this.stateValue === 'connected' && this.refusesRenegotiation(f)) continue;
       this.prepareFragment(f);
       const verdict = this.reassembler.offer(f, epoch);
       if (verdict === 'old') this.noteOldFragment(f);
@@ -249,17 +253,24 @@ export abstract class Dtls12Connection {
 
   /**
    * Renegotiation is refused (RFC 5746 §4.2, §4.4; RFC 5246 §7.4.1.1): a HelloRequest to a client or a
-   * ClientHello to a server gets a warning no_renegotiation and the connection continues; any other
-   * handshake message after the handshake is unexpected_message.
+   * ClientHello to a server after the handshake gets a warning no_renegotiation, once per datagram,
+   * and the connection continues. Such a message starts a new handshake at message_seq 0
+   * (RFC 6347 §4.2.2), so it is recognised by type before reassembly. Any other new handshake
+   * message after the handshake is unexpected_message.
    */
-  private onMessageAfterHandshake(m: HandshakeMessage): void {
-    const renegotiation =
-      (this.cfg.role === 'client' && m.msgType === HandshakeType.hello_request) ||
-      (this.cfg.role === 'server' && m.msgType === HandshakeType.client_hello);
-    if (renegotiation) {
+  private refusesRenegotiation(f: HandshakeFragment): boolean {
+    const start =
+      (this.cfg.role === 'client' && f.msgType === HandshakeType.hello_request) ||
+      (this.cfg.role === 'server' && f.msgType === HandshakeType.client_hello);
+    if (!start || f.fragmentOffset !== 0) return false;
+    if (!this.renegotiationRefused) {
+      this.renegotiationRefused = true;
       this.sendAlert(AlertLevel.warning, AlertDescription.noRenegotiation);
-      return;
     }
+    return true;
+  }
+
+  private onMessageAfterHandshake(m: HandshakeMessage): void {
     throw new HandshakeAbort(
       AlertDescription.unexpectedMessage,
       `handshake message ${m.msgType} after the handshake`,
