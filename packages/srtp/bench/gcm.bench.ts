@@ -4,24 +4,42 @@
  * Run: node packages/srtp/dist/bench/gcm.bench.js (after pnpm build), or npx tsx on this file.
  */
 import { randomBytes } from 'node:crypto';
-import { AesGcm } from '../src/gcm/aes-gcm.js';
+import { AesGcm, type GcmPacket } from '../src/gcm/aes-gcm.js';
 import { type AesGcmCipher, AesGcmReference } from '../src/gcm/aes-gcm-reference.js';
 
-const MS_PER_CASE = Number(process.env.GCM_BENCH_MS ?? 600);
+const ROUNDS = 5;
+const MS_PER_ROUND = Number(process.env.GCM_BENCH_MS ?? 80);
 
 interface Case {
   size: number;
   keyBytes: 16 | 32;
 }
 
-function measure(run: () => void): number {
-  for (let i = 0; i < 2000; i++) run();
+/**
+ * Packets per second of `a` and `b`, measured in alternating short rounds and keeping each one's best
+ * round: the machine is shared, and the best round is the one least disturbed by other work.
+ */
+function compare(a: () => void, b: () => void): [number, number] {
+  for (let i = 0; i < 300; i++) {
+    a();
+    b();
+  }
+  let bestA = 0;
+  let bestB = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    bestA = Math.max(bestA, rate(a));
+    bestB = Math.max(bestB, rate(b));
+  }
+  return [bestA, bestB];
+}
+
+function rate(run: () => void): number {
   let ops = 0;
   const t0 = performance.now();
   let t = t0;
-  while (t - t0 < MS_PER_CASE) {
-    for (let i = 0; i < 500; i++) run();
-    ops += 500;
+  while (t - t0 < MS_PER_ROUND) {
+    for (let i = 0; i < 50; i++) run();
+    ops += 50;
     t = performance.now();
   }
   return (ops * 1000) / (t - t0);
@@ -49,6 +67,43 @@ function open(gcm: AesGcmCipher, size: number): () => void {
   };
 }
 
+const BATCH = 16;
+
+function batchPackets(size: number): GcmPacket[] {
+  return Array.from({ length: BATCH }, () => {
+    const data = randomBytes(size + 16);
+    return {
+      iv: randomBytes(12),
+      aad: randomBytes(12),
+      data,
+      start: 0,
+      end: size,
+      tag: data,
+      tagOffset: size,
+    };
+  });
+}
+
+/** One run seals BATCH packets; the measured rate is divided back to packets by the caller. */
+function sealBatch(gcm: AesGcm, size: number): () => void {
+  const packets = batchPackets(size);
+  return () => {
+    for (const p of packets) p.iv[11] = (p.iv[11]! + 1) & 0xff;
+    gcm.sealBatch(packets);
+  };
+}
+
+function openBatch(gcm: AesGcm, size: number): () => void {
+  const packets = batchPackets(size);
+  gcm.sealBatch(packets);
+  const sealed = packets.map((p) => Uint8Array.from(p.data));
+  const verified = new Uint8Array(BATCH);
+  return () => {
+    for (let i = 0; i < BATCH; i++) packets[i]!.data.set(sealed[i]!);
+    if (gcm.openBatch(packets, verified) !== BATCH) throw new Error('open failed');
+  };
+}
+
 const kops = (n: number) => `${(n / 1000).toFixed(0).padStart(5)}k/s`;
 
 const cases: Case[] = [
@@ -57,7 +112,7 @@ const cases: Case[] = [
   { size: 160, keyBytes: 32 },
   { size: 1200, keyBytes: 32 },
 ];
-console.log(`AES-GCM, packets/s (${MS_PER_CASE} ms per measurement)`);
+console.log(`AES-GCM, packets/s (best of ${ROUNDS} alternating rounds of ${MS_PER_ROUND} ms)`);
 console.log('case                 | AesGcm     | node per packet | ratio');
 for (const { size, keyBytes } of cases) {
   const key = randomBytes(keyBytes);
@@ -65,9 +120,20 @@ for (const { size, keyBytes } of cases) {
     ['seal', seal],
     ['open', open],
   ] as const) {
-    const fast = measure(make(new AesGcm(key), size));
-    const base = measure(make(new AesGcmReference(key), size));
+    const [fast, base] = compare(make(new AesGcm(key), size), make(new AesGcmReference(key), size));
     const label = `AES-${keyBytes * 8} ${name} ${size} B`.padEnd(20);
     console.log(`${label} | ${kops(fast)}   | ${kops(base)}        | ${(fast / base).toFixed(2)}x`);
+  }
+  if (keyBytes === 16) {
+    for (const [name, make] of [
+      ['sealBatch', sealBatch],
+      ['openBatch', openBatch],
+    ] as const) {
+      const baseline = (name === 'sealBatch' ? seal : open)(new AesGcmReference(key), size);
+      const [batches, base] = compare(make(new AesGcm(key), size), baseline);
+      const fast = BATCH * batches;
+      const label = `AES-128 ${name}x${BATCH} ${size}`.padEnd(20);
+      console.log(`${label} | ${kops(fast)}   | ${kops(base)}        | ${(fast / base).toFixed(2)}x`);
+    }
   }
 }
