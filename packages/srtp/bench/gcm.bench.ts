@@ -108,6 +108,7 @@ const kops = (n: number) => `${(n / 1000).toFixed(0).padStart(5)}k/s`;
 
 const cases: Case[] = [
   { size: 160, keyBytes: 16 },
+  { size: 480, keyBytes: 16 },
   { size: 1200, keyBytes: 16 },
   { size: 160, keyBytes: 32 },
   { size: 1200, keyBytes: 32 },

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createCipheriv } from 'node:crypto';
 import test from 'node:test';
 import fc from 'fast-check';
-import { AesGcm, type GcmPacket } from '../src/gcm/aes-gcm.js';
+import { AesGcm, type GcmPacket, NATIVE_GCM_FROM_BYTES } from '../src/gcm/aes-gcm.js';
 import { AesGcmPortable } from '../src/gcm/aes-gcm-portable.js';
 import { AesGcmReference } from '../src/gcm/aes-gcm-reference.js';
 
@@ -433,4 +433,79 @@ test('a batch with one misused packet throws before touching any packet', () => 
   assert.throws(() => gcm.sealBatch(packets), /iv/);
   assert.deepEqual(good, new Uint8Array(32).fill(9));
   assert.throws(() => gcm.openBatch(packets.slice(0, 1), new Uint8Array(0)), /verified/);
+});
+
+test('both sides of the native-GCM threshold agree with node:crypto and reject forgeries', () => {
+  const key = hex('feffe9928665731c6d6a8f9467308308');
+  const gcm = new AesGcm(key);
+  const t = NATIVE_GCM_FROM_BYTES;
+  for (const size of [t - 17, t - 1, t, t + 1, t + 15, 1200, 1500]) {
+    for (const aadLength of [0, 12, 13, 40]) {
+      const iv = Uint8Array.from({ length: 12 }, (_, i) => i * size);
+      const aad = Uint8Array.from({ length: aadLength }, (_, i) => i ^ size);
+      const data = Uint8Array.from({ length: size }, (_, i) => (i * 31) & 0xff);
+      const expected = nodeSeal(key, iv, aad, data);
+      const buf = Uint8Array.from(data);
+      const tag = new Uint8Array(16);
+      gcm.seal(iv, aad, buf, 0, size, tag, 0);
+      assert.ok(Buffer.from(buf).equals(expected.c), `ciphertext ${size}/${aadLength}`);
+      assert.ok(Buffer.from(tag).equals(expected.t), `tag ${size}/${aadLength}`);
+      for (const forge of ['tag', 'aad', 'data'] as const) {
+        const badTag = Uint8Array.from(tag);
+        const badAad = Uint8Array.from(aad);
+        const badData = Uint8Array.from(buf);
+        if (forge === 'tag') badTag[15]! ^= 1;
+        if (forge === 'aad' && aadLength > 0) badAad[aadLength - 1]! ^= 0x80;
+        if (forge === 'data') badData[size - 1]! ^= 2;
+        if (forge === 'aad' && aadLength === 0) continue;
+        const before = Uint8Array.from(badData);
+        assert.equal(
+          gcm.open(iv, badAad, badData, 0, size, badTag, 0),
+          false,
+          `${forge} ${size}/${aadLength}`,
+        );
+        assert.deepEqual(badData, before);
+      }
+      assert.equal(gcm.open(iv, aad, buf, 0, size, tag, 0), true);
+      assert.deepEqual(buf, data);
+    }
+  }
+});
+
+test('a batch mixing packets below and above the native-GCM threshold seals and opens each correctly', () => {
+  const key = hex('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f');
+  const gcm = new AesGcm(key);
+  const sizes = [160, 1200, 0, 700, 33, NATIVE_GCM_FROM_BYTES, 16, 1400, 100];
+  const plain = sizes.map((n, i) => Uint8Array.from({ length: n }, (_, j) => (i + j) & 0xff));
+  const packets: GcmPacket[] = plain.map((d, i) => {
+    const data = new Uint8Array(d.length + 16);
+    data.set(d);
+    const iv = new Uint8Array(12).fill(i + 1);
+    return {
+      iv,
+      aad: new Uint8Array(12).fill(i),
+      data,
+      start: 0,
+      end: d.length,
+      tag: data,
+      tagOffset: d.length,
+    };
+  });
+  gcm.sealBatch(packets);
+  packets.forEach((p, i) => {
+    const expected = nodeSeal(key, p.iv, p.aad, plain[i]!);
+    assert.ok(Buffer.from(p.data.subarray(0, p.end)).equals(expected.c), `ciphertext ${i}`);
+    assert.ok(Buffer.from(p.data.subarray(p.end, p.end + 16)).equals(expected.t), `tag ${i}`);
+  });
+  // Forge every third packet, then open the whole batch.
+  packets.forEach((p, i) => {
+    if (i % 3 === 1) p.data[p.tagOffset]! ^= 1;
+  });
+  const sealed = packets.map((p) => Uint8Array.from(p.data));
+  const verified = new Uint8Array(packets.length);
+  assert.equal(gcm.openBatch(packets, verified), packets.length - 3);
+  packets.forEach((p, i) => {
+    assert.equal(verified[i], i % 3 === 1 ? 0 : 1, `verdict ${i}`);
+    assert.deepEqual(p.data.subarray(0, p.end), i % 3 === 1 ? sealed[i]!.subarray(0, p.end) : plain[i]);
+  });
 });

@@ -23,6 +23,16 @@ const KERNEL: GcmKernel | undefined =
 
 const ZERO_BLOCK = new Uint8Array(16);
 
+/**
+ * From this many bytes of data up, node's own AES-GCM (a fresh cipher per packet, hardware GHASH)
+ * beats GHASH in the kernel: the cipher's fixed cost is about that of 30 kernel GHASH blocks on the
+ * project's machine. Both paths are constant-time and give identical results.
+ */
+export const NATIVE_GCM_FROM_BYTES = 512;
+
+/** A block of zeros in kernel memory, the "E(K, J0)" of a bare GHASH. */
+const ZERO_OFFSET = 32;
+
 /** One message of a batch: the arguments of `seal` / `open` as fields. */
 export interface GcmPacket {
   /** 12-byte IV. */
@@ -44,15 +54,21 @@ export interface GcmPacket {
  * `update()` per packet (or per batch), the pre-counter block J0 = IV || 1 (for the tag) and the
  * counter blocks inc32(J0), inc32^2(J0), ... (the GCTR keystream). Counter blocks, the XOR, GHASH
  * and the tag check run in a small WebAssembly kernel whose GHASH is constant-time (see
- * ./gcm-kernel.ts). Per-key state: the AES-ECB cipher and H (16 bytes).
+ * ./gcm-kernel.ts). Payloads of NATIVE_GCM_FROM_BYTES and more go to node's AES-GCM instead, whose
+ * hardware GHASH outruns the kernel's there (for open, its tag is computed without the exception
+ * node's decipher throws on a forgery). Per-key state: the AES-ECB cipher, the key and H.
  */
 export class AesGcm implements AesGcmCipher {
   readonly #ecb: Cipher;
   readonly #h: Uint8Array;
+  readonly #key: Buffer;
+  readonly #gcmAlgorithm: 'aes-128-gcm' | 'aes-256-gcm';
   readonly #portable: AesGcmPortable | undefined;
 
   constructor(key: Uint8Array) {
     checkGcmKey(key);
+    this.#key = Buffer.from(key);
+    this.#gcmAlgorithm = key.length === 16 ? 'aes-128-gcm' : 'aes-256-gcm';
     this.#ecb = createCipheriv(key.length === 16 ? 'aes-128-ecb' : 'aes-256-ecb', key, null);
     this.#ecb.setAutoPadding(false);
     // H = CIPH_K(0^128) (SP 800-38D §6.4).
@@ -72,6 +88,10 @@ export class AesGcm implements AesGcmCipher {
     checkGcmCall(iv, aad, data, start, end, tagOut, tagOffset);
     if (KERNEL === undefined) {
       this.#portable!.seal(iv, aad, data, start, end, tagOut, tagOffset);
+      return;
+    }
+    if (end - start >= NATIVE_GCM_FROM_BYTES) {
+      this.#sealNative(iv, aad, data, start, end, tagOut, tagOffset);
       return;
     }
     const streamBlocks = blocksOf(end - start) + 1;
@@ -95,6 +115,9 @@ export class AesGcm implements AesGcmCipher {
     const streamBlocks = blocksOf(end - start) + 1;
     const work = BUFFER_OFFSET + 16 * streamBlocks;
     KERNEL.bytes(work + workSize(aad.length, end - start));
+    if (end - start >= NATIVE_GCM_FROM_BYTES) {
+      return this.#openNative(KERNEL, work, BUFFER_OFFSET, iv, aad, data, start, end, tag, tagOffset);
+    }
     this.#keystream(KERNEL, iv, BUFFER_OFFSET, streamBlocks, work);
     return openOne(KERNEL, BUFFER_OFFSET, work, aad, data, start, end, tag, tagOffset);
   }
@@ -112,6 +135,10 @@ export class AesGcm implements AesGcmCipher {
     const work = this.#batchKeystreams(KERNEL, packets);
     let stream = BUFFER_OFFSET;
     for (const p of packets) {
+      if (p.end - p.start >= NATIVE_GCM_FROM_BYTES) {
+        this.#sealNative(p.iv, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
+        continue;
+      }
       sealOne(KERNEL, stream, work, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
       stream += 16 * (blocksOf(p.end - p.start) + 1);
     }
@@ -139,21 +166,44 @@ export class AesGcm implements AesGcmCipher {
     let stream = BUFFER_OFFSET;
     for (let i = 0; i < packets.length; i++) {
       const p = packets[i]!;
-      const ok = openOne(KERNEL, stream, work, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
+      let ok: boolean;
+      if (p.end - p.start >= NATIVE_GCM_FROM_BYTES) {
+        // This packet's keystream goes after its GHASH input, clear of the batch's keystreams.
+        const ownStream = work + workSize(p.aad.length, p.end - p.start);
+        ok = this.#openNative(
+          KERNEL,
+          work,
+          ownStream,
+          p.iv,
+          p.aad,
+          p.data,
+          p.start,
+          p.end,
+          p.tag,
+          p.tagOffset,
+        );
+      } else {
+        ok = openOne(KERNEL, stream, work, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
+        stream += 16 * (blocksOf(p.end - p.start) + 1);
+      }
       verified[i] = ok ? 1 : 0;
       if (ok) count++;
-      stream += 16 * (blocksOf(p.end - p.start) + 1);
     }
     return count;
   }
 
-  /** Keystreams of all packets, back to back from BUFFER_OFFSET; returns the work area after them. */
+  /**
+   * Keystreams of the packets the kernel handles (those below NATIVE_GCM_FROM_BYTES), back to back
+   * from BUFFER_OFFSET; returns the work area after them, large enough for any packet's GHASH input
+   * and, for the native path, its keystream.
+   */
   #batchKeystreams(kernel: GcmKernel, packets: readonly GcmPacket[]): number {
     let streamBlocks = 0;
     let largest = 0;
     for (const p of packets) {
-      streamBlocks += blocksOf(p.end - p.start) + 1;
-      largest = Math.max(largest, workSize(p.aad.length, p.end - p.start));
+      const length = p.end - p.start;
+      if (length < NATIVE_GCM_FROM_BYTES) streamBlocks += blocksOf(length) + 1;
+      largest = Math.max(largest, workSize(p.aad.length, length) + 16 * (blocksOf(length) + 1));
     }
     const work = BUFFER_OFFSET + 16 * streamBlocks;
     kernel.bytes(work + largest);
@@ -161,6 +211,7 @@ export class AesGcm implements AesGcmCipher {
     const mem = kernel.bytes(0);
     let at = BUFFER_OFFSET;
     for (const p of packets) {
+      if (p.end - p.start >= NATIVE_GCM_FROM_BYTES) continue;
       const blocks = blocksOf(p.end - p.start) + 1;
       mem.set(p.iv, IV_OFFSET);
       k.counters(at, blocks);
@@ -168,6 +219,76 @@ export class AesGcm implements AesGcmCipher {
     }
     this.#encryptInPlace(kernel, BUFFER_OFFSET, work);
     return work;
+  }
+
+  /** Node's AES-GCM on a fresh cipher, in place. */
+  #sealNative(
+    iv: Uint8Array,
+    aad: Uint8Array,
+    data: Uint8Array,
+    start: number,
+    end: number,
+    tagOut: Uint8Array,
+    tagOffset: number,
+  ): void {
+    const cipher = createCipheriv(this.#gcmAlgorithm, this.#key, iv, { authTagLength: GCM_TAG_LENGTH });
+    cipher.setAAD(aad);
+    data.set(cipher.update(data.subarray(start, end)), start);
+    cipher.final();
+    tagOut.set(cipher.getAuthTag(), tagOffset);
+  }
+
+  /**
+   * Open with node's AES-GCM computing GHASH, without its decipher (which throws on a forgery):
+   * a GCM encryption with the padded A || C as its only AAD and no plaintext hashes the same blocks
+   * as the real tag except the last, len(A' ) || 0 instead of len(A) || len(C). GHASH is linear in its
+   * blocks and the last one is multiplied by H once, so the real tag is that tag XOR
+   * ((len(A') || 0) XOR (len(A) || len(C))) * H (SP 800-38D §6.4), one kernel block. The kernel
+   * then checks the tag and, only if it matches, decrypts with the ECB keystream.
+   * `work` and `stream` are kernel offsets with room for the GHASH input and blocks + 1 keystream
+   * blocks, not overlapping.
+   */
+  #openNative(
+    kernel: GcmKernel,
+    work: number,
+    stream: number,
+    iv: Uint8Array,
+    aad: Uint8Array,
+    data: Uint8Array,
+    start: number,
+    end: number,
+    tag: Uint8Array,
+    tagOffset: number,
+  ): boolean {
+    const length = end - start;
+    const blocks = blocksOf(length);
+    const dataAt = layOut(kernel, work, aad, data, start, end);
+    const lengthsAt = dataAt + 16 * blocks;
+    const hashedLength = lengthsAt - work;
+    const mem = kernel.bytes(0);
+    const k = kernel.exports;
+
+    const cipher = createCipheriv(this.#gcmAlgorithm, this.#key, iv, { authTagLength: GCM_TAG_LENGTH });
+    cipher.setAAD(mem.subarray(work, lengthsAt));
+    cipher.final();
+    const nativeTag = cipher.getAuthTag();
+
+    // The correcting block, over the length block layOut wrote.
+    xorUint32(mem, lengthsAt, Math.floor(hashedLength / 0x20000000));
+    xorUint32(mem, lengthsAt + 4, (hashedLength * 8) >>> 0);
+    mem.fill(0, ZERO_OFFSET, ZERO_OFFSET + 16);
+    mem.set(this.#h, H_OFFSET);
+    k.setKey();
+    k.tag(lengthsAt, 1, ZERO_OFFSET, TAG_OUT_OFFSET);
+    for (let i = 0; i < GCM_TAG_LENGTH; i++)
+      mem[TAG_OUT_OFFSET + i] = mem[TAG_OUT_OFFSET + i]! ^ nativeTag[i]!;
+    mem.set(tag.subarray(tagOffset, tagOffset + GCM_TAG_LENGTH), TAG_IN_OFFSET);
+    if (k.tagsEqual() === 0) return false;
+
+    this.#keystream(kernel, iv, stream, blocks + 1, stream + 16 * (blocks + 1));
+    k.xorBlocks(dataAt, stream + 16, blocks);
+    data.set(mem.subarray(dataAt, dataAt + length), start);
+    return true;
   }
 
   /** CIPH_K(J0) and the keystream of one packet at `at` (SP 800-38D §7.1 steps 2-3). */
@@ -266,6 +387,13 @@ function openOne(
   k.xorBlocks(dataAt, stream + 16, blocks);
   data.set(mem.subarray(dataAt, dataAt + length), start);
   return true;
+}
+
+function xorUint32(mem: Uint8Array, at: number, v: number): void {
+  mem[at] = mem[at]! ^ (v >>> 24);
+  mem[at + 1] = mem[at + 1]! ^ ((v >>> 16) & 0xff);
+  mem[at + 2] = mem[at + 2]! ^ ((v >>> 8) & 0xff);
+  mem[at + 3] = mem[at + 3]! ^ (v & 0xff);
 }
 
 function writeUint32(mem: Uint8Array, at: number, v: number): void {
