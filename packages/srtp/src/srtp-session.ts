@@ -1,6 +1,6 @@
 import { AesCounterMode, KeystreamLookahead, xorKeystream } from './crypto/aes-counter-mode.js';
 import { HmacSha1 } from './crypto/hmac-sha1.js';
-import { AesGcm } from './gcm/aes-gcm.js';
+import { AesGcm, type GcmPacket } from './gcm/aes-gcm.js';
 import { deriveSessionKeys, type SessionKeys } from './key-derivation.js';
 import { requireSrtpProfile, type SrtpProfileInfo, type SrtpProfileName } from './profile.js';
 import { ReplayCheck, ReplayWindow } from './replay-window.js';
@@ -246,6 +246,30 @@ export class SrtpSession {
     }
     const cm = this.#rtp.counterMode;
     const outs = new Array<Uint8Array>(n);
+    const gcm = this.#rtp.gcm;
+    if (gcm !== undefined) {
+      this.#checkSrtpLifetime(n);
+      const jobs = new Array<GcmPacket>(n);
+      const mki = this.#mki;
+      for (let i = 0; i < n; i++) {
+        const p = packets[i]!;
+        const len = p.length;
+        const hl = headerLengths[i]!;
+        const out = Buffer.allocUnsafe(len + this.#rtpTrailer);
+        out.set(p, 0);
+        const ssrc = readUint32(p, 8);
+        const seq = (p[2]! << 8) | p[3]!;
+        const roc = this.#senderRoc(this.#streamForLocalUse(ssrc, 'protect'), ssrc, seq);
+        const iv = new Uint8Array(12);
+        this.#rtpIv(this.#rtp.aeadSalt, ssrc, roc, seq, iv);
+        jobs[i] = { iv, aad: out.subarray(0, hl), data: out, start: hl, end: len, tag: out, tagOffset: len };
+        if (mki.length > 0) out.set(mki, len + GCM_TAG);
+        outs[i] = out;
+      }
+      gcm.sealBatch(jobs);
+      this.#srtpProtected += n;
+      return outs;
+    }
     if (cm === undefined) {
       for (let i = 0; i < n; i++) outs[i] = this.protectRtp(packets[i]!);
       return outs;
@@ -418,6 +442,7 @@ export class SrtpSession {
     const n = packets.length;
     const results = new Array<UnprotectRtpResult>(n);
     const cm = this.#rtp.counterMode;
+    if (this.#rtp.gcm !== undefined && Array.isArray(packets)) return this.#openRtpBatch(packets);
     if (cm === undefined || !Array.isArray(packets)) {
       for (let i = 0; i < n; i++) results[i] = this.unprotectRtpInPlace(packets[i]!);
       return results;
@@ -499,6 +524,130 @@ export class SrtpSession {
     return results;
   }
 
+  /**
+   * AEAD batch unprotect: one AesGcm.openBatch call for the whole batch. Each packet's ROC guess
+   * and replay check assume the earlier packets of the batch authenticate (they usually do); if
+   * any packet of the batch fails authentication, every packet rejected on that assumption is
+   * processed again, alone, against the committed state, so a forged packet in a batch cannot
+   * cost a genuine one its acceptance.
+   */
+  #openRtpBatch(packets: readonly Uint8Array[]): UnprotectRtpResult[] {
+    const n = packets.length;
+    const results = new Array<UnprotectRtpResult>(n);
+    const mki = this.#mki;
+    const trailer = this.#rtpTrailer;
+    const jobs: GcmPacket[] = [];
+    const jobPacket: number[] = [];
+    const meta: { ssrc: number; roc: number; seq: number; index: number; hl: number; end: number }[] = [];
+    /** Per SSRC: ROC, s_l and indices as they will be if the batch's earlier packets authenticate. */
+    const tentative = new Map<
+      number,
+      { started: boolean; roc: number; highestSeq: number; seen: Set<number> }
+    >();
+    const deferred: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const packet = packets[i]!;
+      if (!(packet instanceof Uint8Array)) {
+        results[i] = failure(UnprotectReason.truncated);
+        continue;
+      }
+      const length = packet.length;
+      const hl = rtpHeaderLength(packet, 0, length);
+      if (typeof hl === 'string') {
+        results[i] = failure(hl);
+        continue;
+      }
+      if (length < hl + trailer) {
+        results[i] = failure(UnprotectReason.truncated);
+        continue;
+      }
+      const mkiAt = length - mki.length;
+      if (mki.length > 0 && !mkiMatches(packet, mkiAt, mki)) {
+        results[i] = failure(UnprotectReason.unknownMki);
+        continue;
+      }
+      const ssrc = readUint32(packet, 8);
+      const seq = (packet[2]! << 8) | packet[3]!;
+      const stream = this.#streams.get(ssrc);
+      let t = tentative.get(ssrc);
+      if (t === undefined) {
+        if (
+          stream === undefined &&
+          this.#streams.size + countNew(tentative, this.#streams) >= this.maxStreams
+        ) {
+          results[i] = failure(UnprotectReason.tooManyStreams);
+          continue;
+        }
+        t = {
+          started: stream?.started ?? false,
+          roc: stream?.rolloverCounter ?? 0,
+          highestSeq: stream?.highestSeq ?? 0,
+          seen: new Set<number>(),
+        };
+        tentative.set(ssrc, t);
+      }
+      const roc = t.started ? estimateRolloverCounter(t.roc, t.highestSeq, seq) : t.roc;
+      if (roc < 0 || roc > MAX_ROLLOVER_COUNTER) {
+        results[i] = failure(roc < 0 ? UnprotectReason.tooOld : UnprotectReason.indexExhausted);
+        deferred.push(i);
+        continue;
+      }
+      const index = roc * 65536 + seq;
+      const replay = stream?.rtpReplay;
+      const check = replay === undefined ? ReplayCheck.fresh : replay.check(index);
+      if (check !== ReplayCheck.fresh) {
+        results[i] = failure(
+          check === ReplayCheck.replayed ? UnprotectReason.replayed : UnprotectReason.tooOld,
+        );
+        continue;
+      }
+      const highest = t.started ? t.roc * 65536 + t.highestSeq : -1;
+      if (t.seen.has(index) || (highest >= 0 && highest - index >= this.replayWindow)) {
+        results[i] = failure(t.seen.has(index) ? UnprotectReason.replayed : UnprotectReason.tooOld);
+        deferred.push(i);
+        continue;
+      }
+      t.seen.add(index);
+      if (!t.started || index > highest) {
+        t.started = true;
+        t.roc = roc;
+        t.highestSeq = seq;
+      }
+      const tagAt = mkiAt - GCM_TAG;
+      const iv = new Uint8Array(12);
+      this.#rtpIv(this.#rtp.aeadSalt, ssrc, roc, seq, iv);
+      jobs.push({
+        iv,
+        aad: packet.subarray(0, hl),
+        data: packet,
+        start: hl,
+        end: tagAt,
+        tag: packet,
+        tagOffset: tagAt,
+      });
+      jobPacket.push(i);
+      meta.push({ ssrc, roc, seq, index, hl, end: tagAt });
+    }
+    const verified = new Uint8Array(jobs.length);
+    const authentic = jobs.length === 0 ? 0 : this.#rtp.gcm!.openBatch(jobs, verified);
+    for (let j = 0; j < jobs.length; j++) {
+      const i = jobPacket[j]!;
+      const m = meta[j]!;
+      if (verified[j] === 1) {
+        this.#acceptRtp(this.#streams.get(m.ssrc), m.ssrc, m.roc, m.seq, m.index);
+        results[i] = { ok: true, packet: packets[i]!.subarray(0, m.end), headerLength: m.hl, index: m.index };
+      } else {
+        results[i] = failure(UnprotectReason.authFailed);
+        deferred.push(i);
+      }
+    }
+    if (authentic < jobs.length) {
+      deferred.sort((a, b) => a - b);
+      for (const i of deferred) results[i] = this.unprotectRtpInPlace(packets[i]!);
+    }
+    return results;
+  }
+
   /** Commits an authenticated SRTP packet: creates the stream if new, moves s_l/ROC and the window. */
   #acceptRtp(
     stream: SrtpStream | undefined,
@@ -528,9 +677,8 @@ export class SrtpSession {
     return stream;
   }
 
-  /** RFC 7714 §8.1: IV = (0x0000 || SSRC || ROC || SEQ) XOR salt. */
-  #rtpIv(salt: Uint8Array, ssrc: number, roc: number, seq: number): void {
-    const iv = this.#iv;
+  /** RFC 7714 §8.1: IV = (0x0000 || SSRC || ROC || SEQ) XOR salt, into `iv` (default: the scratch IV). */
+  #rtpIv(salt: Uint8Array, ssrc: number, roc: number, seq: number, iv: Uint8Array = this.#iv): void {
     iv[0] = salt[0]!;
     iv[1] = salt[1]!;
     iv[2] = salt[2]! ^ (ssrc >>> 24);
@@ -810,6 +958,13 @@ function requireRtpHeader(buf: Uint8Array, base: number, length: number, name: s
   const hl = rtpHeaderLength(buf, base, length);
   if (typeof hl === 'string') throw new RangeError(`${name}: not a valid RTP packet (${hl})`);
   return hl;
+}
+
+/** SSRCs in `tentative` that the session does not hold yet. */
+function countNew(tentative: ReadonlyMap<number, unknown>, streams: ReadonlyMap<number, SrtpStream>): number {
+  let count = 0;
+  for (const ssrc of tentative.keys()) if (!streams.has(ssrc)) count++;
+  return count;
 }
 
 function mkiMatches(packet: Uint8Array, at: number, mki: Uint8Array): boolean {

@@ -245,3 +245,46 @@ test('keystream lookahead gives the same packets as the plain keystream for any 
     { numRuns: 100 },
   );
 });
+
+test('batch unprotect agrees with one-by-one unprotect on shuffled, duplicated and forged batches', () => {
+  fc.assert(
+    fc.property(
+      profileArb,
+      fc.integer({ min: 65536 - 30, max: 65535 }),
+      fc.array(fc.tuple(fc.nat(40), fc.boolean()), { minLength: 1, maxLength: 24 }),
+      (profile, start, picks) => {
+        const { sender, receiver: one } = sessionsFor(profile, 4);
+        const { receiver: batch } = sessionsFor(profile, 4);
+        const wires = Array.from({ length: 41 }, (_, i) =>
+          Buffer.from(
+            sender.protectRtp(
+              buildRtp({
+                seq: (start + i) & 0xffff,
+                timestamp: i,
+                ssrc: 3,
+                payloadType: 0,
+                marker: false,
+                csrcs: [],
+                payload: new Uint8Array(30),
+                padding: 0,
+              }),
+            ),
+          ),
+        );
+        // The stream's first packet goes first, so both receivers learn ROC 0 from it.
+        const chosen = [Buffer.from(wires[0]!)];
+        for (const [k, forge] of picks) {
+          const w = Buffer.from(wires[k]!);
+          if (forge) w[w.length - 1]! ^= 0x80;
+          chosen.push(w);
+        }
+        const expected = chosen.map((w) => one.unprotectRtp(w)).map((r) => (r.ok ? r.index : r.reason));
+        const got = batch
+          .unprotectRtpBatchInPlace(chosen.map((w) => Buffer.from(w)))
+          .map((r) => (r.ok ? r.index : r.reason));
+        assert.deepEqual(got, expected);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});

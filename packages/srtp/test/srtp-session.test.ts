@@ -370,3 +370,38 @@ test('unprotectRtpInPlace decrypts inside the caller buffer; unprotectRtp leaves
   assert.equal(inPlace.packet.buffer, wire.buffer);
   assert.deepEqual(wire.subarray(0, plain.length), plain);
 });
+
+test('batch unprotect: a forged packet in the batch costs no genuine packet its acceptance', () => {
+  for (const profile of ['SRTP_AEAD_AES_128_GCM', 'SRTP_AES128_CM_HMAC_SHA1_80']) {
+    const { sender, receiver } = pair(profile);
+    const first = sender.protectRtp(rtp(65000));
+    assert.ok(receiver.unprotectRtp(first).ok);
+    // Forged: seq 20 would make the ROC guess 1 for what follows, were it trusted.
+    const forged = Buffer.from(sender.protectRtp(rtp(20)));
+    forged[forged.length - 1]! ^= 1;
+    const genuine = [65001, 65003, 65002].map((s) => Buffer.from(sender.protectRtp(rtp(s))));
+    const results = receiver.unprotectRtpBatchInPlace([forged, ...genuine, Buffer.from(genuine[0]!)]);
+    assert.deepEqual(
+      results.map((r) => (r.ok ? r.index : r.reason)),
+      ['auth-failed', 65001, 65003, 65002, 'replayed'],
+      profile,
+    );
+    assert.equal(receiver.getRolloverCounter(SSRC), 0);
+  }
+});
+
+test('batch unprotect across the wrap with reordering matches one-by-one unprotect', () => {
+  for (const profile of ['SRTP_AEAD_AES_256_GCM', 'SRTP_AES128_CM_HMAC_SHA1_32']) {
+    const { sender, options } = pair(profile);
+    const seqs = [65533, 65535, 65534, 1, 0, 3, 2];
+    const wires = seqs.map((s) => Buffer.from(sender.protectRtp(rtp(s))));
+    const one = new SrtpSession(options);
+    const expected = wires.map((w) => one.unprotectRtp(w)).map((r) => (r.ok ? r.index : r.reason));
+    const batch = new SrtpSession(options);
+    const got = batch
+      .unprotectRtpBatchInPlace(wires.map((w) => Buffer.from(w)))
+      .map((r) => (r.ok ? r.index : r.reason));
+    assert.deepEqual(got, expected, profile);
+    assert.deepEqual(expected, [65533, 65535, 65534, 65537, 65536, 65539, 65538]);
+  }
+});
