@@ -1,0 +1,413 @@
+import {
+  type DtlsCertificate,
+  type DtlsConfig,
+  DtlsEngine,
+  type DtlsEvent,
+  type SrtpKeyingMaterial,
+} from '@rtcseal/dtls';
+import { SrtpSession, type UnprotectFailureReason } from '@rtcseal/srtp';
+import type { IceCloseReason } from '../ice/agent.js';
+import type { IceCandidate } from '../ice/candidate.js';
+import type { TransportTuple } from '../ice/tuple.js';
+import type { MuxSession, MuxSessionOptions } from '../mux/router.js';
+import { buildAudioAnswer } from '../sdp/answer.js';
+import { type AudioOffer, parseAudioOffer } from '../sdp/offer.js';
+
+/** Where a transport registers its ICE session: a `UdpMux`, or anything with the same two members. */
+export interface MuxLike {
+  addSession(options: MuxSessionOptions): MuxSession;
+  readonly candidates: readonly IceCandidate[];
+}
+
+/** What `connected` reports once DTLS is done and the SRTP contexts exist. */
+export interface WebRtcConnectedInfo {
+  readonly dtlsVersion: 'DTLS 1.2';
+  readonly cipherSuite: string;
+  readonly srtpProfile: string;
+  readonly dtlsRole: 'client' | 'server';
+  readonly peerFingerprint: string | undefined;
+  /** ICE-selected remote address of the browser. */
+  readonly remote: TransportTuple | undefined;
+  /** From the transport's creation to connected, in ms. */
+  readonly setupMs: number;
+  /** The DTLS handshake alone, in ms. */
+  readonly handshakeMs: number;
+}
+
+/** Why a transport ended. */
+export type WebRtcCloseReason =
+  | 'local-close'
+  | `ice-${IceCloseReason}`
+  | 'dtls-close-notify'
+  | 'dtls-alert-received'
+  | 'dtls-alert-sent'
+  | 'dtls-handshake-timeout'
+  | 'dtls-no-srtp';
+
+/** Reasons an incoming media packet was dropped; counters in `stats().drops`. */
+export type WebRtcDropReason = `srtp-${UnprotectFailureReason}` | 'srtp-not-ready' | 'after-close';
+
+export interface WebRtcTransportStats {
+  readonly state: WebRtcTransportState;
+  readonly ice: { state: 'new' | 'connected' | 'closed'; selected: TransportTuple | undefined };
+  readonly dtls: {
+    state: string;
+    role: 'client' | 'server';
+    version: string | undefined;
+    cipherSuite: string | undefined;
+    srtpProfile: string | undefined;
+    handshakeMs: number | undefined;
+    retransmissions: number;
+  };
+  readonly rtpReceived: number;
+  readonly rtpBytesReceived: number;
+  readonly rtcpReceived: number;
+  readonly rtpSent: number;
+  readonly rtpBytesSent: number;
+  readonly rtcpSent: number;
+  readonly drops: Readonly<Partial<Record<WebRtcDropReason, number>>>;
+}
+
+export type WebRtcTransportState = 'new' | 'connecting' | 'connected' | 'closed';
+
+/** Listeners of one transport. Every one is optional. */
+export interface WebRtcTransportHandlers {
+  /** DTLS is done and SRTP is keyed: media can flow. */
+  onConnected?(info: WebRtcConnectedInfo): void;
+  /** A plain RTP packet that authenticated (a view valid during the call). */
+  onRtp?(packet: Uint8Array): void;
+  /** A plain compound RTCP packet that authenticated (a view valid during the call). */
+  onRtcp?(packet: Uint8Array): void;
+  onClosed?(reason: WebRtcCloseReason, detail?: string): void;
+}
+
+export interface WebRtcTransportOptions extends WebRtcTransportHandlers {
+  /** The one-port mux the session lives on. */
+  mux: MuxLike;
+  /** Our DTLS certificate; its fingerprint goes into the answer. */
+  certificate: DtlsCertificate;
+  /** Our DTLS role when the offer says actpass: 'passive' (default, we are the DTLS server) or 'active'. */
+  setup?: 'active' | 'passive';
+  /** DTLS-SRTP profiles in our preference order. Default: the DTLS engine's default order. */
+  srtpProfiles?: readonly string[];
+  /** Extra DTLS engine settings (retransmit timer, timeouts, MTU). */
+  dtls?: Omit<DtlsConfig, 'role' | 'certificate' | 'expectedFingerprint' | 'srtpProfiles' | 'cookieExchange'>;
+  /** SSRC we send with, announced in the answer. Default: random. */
+  ssrc?: number;
+  cname?: string;
+  /** Clock in ms. Default Date.now. */
+  clock?: () => number;
+}
+
+export type AnswerResult =
+  | { ok: true; transport: WebRtcTransport; answer: string; offer: AudioOffer }
+  | { ok: false; error: string };
+
+/**
+ * One browser's media session on a shared UDP port: ICE-lite (the mux's agent), DTLS in the role
+ * the offer's a=setup leaves to us (RFC 8842), and SRTP keyed from the DTLS exporter (RFC 5764).
+ *
+ * The DTLS engine sees only datagrams from tuples that passed an ICE check, so its cookie exchange
+ * is off (the check already proved the address, RFC 8445 §7.3 + RFC 6347 §4.2.1). SRTP contexts are
+ * created at `connected`; media before that is dropped and counted.
+ */
+export class WebRtcTransport {
+  /** The SSRC announced in the answer; `sendRtp` callers use it. */
+  readonly ssrc: number;
+  readonly dtlsRole: 'client' | 'server';
+  private readonly session: MuxSession;
+  private readonly engine: DtlsEngine;
+  private readonly handlers: WebRtcTransportHandlers;
+  private readonly clock: () => number;
+  private readonly createdAt: number;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt: number | undefined;
+  private dtlsTuple: TransportTuple | undefined;
+  private started = false;
+  private tx: SrtpSession | undefined;
+  private rx: SrtpSession | undefined;
+  private connectedInfo: WebRtcConnectedInfo | undefined;
+  private closedReason: WebRtcCloseReason | undefined;
+  private readonly counters = {
+    rtpReceived: 0,
+    rtpBytesReceived: 0,
+    rtcpReceived: 0,
+    rtpSent: 0,
+    rtpBytesSent: 0,
+    rtcpSent: 0,
+  };
+  private readonly drops: Partial<Record<WebRtcDropReason, number>> = {};
+
+  /**
+   * Answers a browser's offer: registers an ICE-lite session on the mux and returns the transport
+   * and the answer SDP. A bad offer is a typed error (it came from the network through signalling).
+   */
+  static answer(offerSdp: string, options: WebRtcTransportOptions): AnswerResult {
+    const parsed = parseAudioOffer(offerSdp);
+    if (!parsed.ok) return parsed;
+    const offer = parsed.offer;
+    if (!offer.rtcpMux) return { ok: false, error: 'offer without a=rtcp-mux (RFC 8843 needs it here)' };
+    if (!/SAVPF?$/.test(offer.audioProtocol) || !offer.audioProtocol.includes('TLS')) {
+      return { ok: false, error: `offer's audio protocol ${offer.audioProtocol} is not DTLS-SRTP` };
+    }
+    const transport = new WebRtcTransport(offer, options);
+    const answer = buildAudioAnswer(offer, {
+      ufrag: transport.session.ufrag,
+      pwd: transport.session.pwd,
+      fingerprint: options.certificate.fingerprint('sha-256'),
+      candidates: options.mux.candidates,
+      setup: transport.dtlsRole === 'server' ? 'passive' : 'active',
+      ssrc: transport.ssrc,
+      cname: options.cname,
+    });
+    return { ok: true, transport, answer, offer };
+  }
+
+  private constructor(offer: AudioOffer, options: WebRtcTransportOptions) {
+    if (!options || typeof options !== 'object') throw new TypeError('options must be an object');
+    if (!options.mux || typeof options.mux.addSession !== 'function') {
+      throw new TypeError('options.mux must be a UdpMux');
+    }
+    if (!options.certificate) throw new TypeError('options.certificate is required');
+    this.handlers = options;
+    this.clock = options.clock ?? Date.now;
+    this.createdAt = this.clock();
+    this.ssrc = options.ssrc ?? randomSsrc();
+    // The offerer's a=setup decides, else our preference (RFC 8842 §5.2/§5.3).
+    const ourSetup =
+      offer.setup === 'active'
+        ? 'passive'
+        : offer.setup === 'passive'
+          ? 'active'
+          : (options.setup ?? 'passive');
+    this.dtlsRole = ourSetup === 'passive' ? 'server' : 'client';
+    this.engine = new DtlsEngine({
+      ...options.dtls,
+      role: this.dtlsRole,
+      certificate: options.certificate,
+      expectedFingerprint: offer.fingerprint,
+      ...(options.srtpProfiles ? { srtpProfiles: options.srtpProfiles } : {}),
+      cookieExchange: false,
+      // Browsers retransmit their flights quickly; a 1 s initial timer would make a lost
+      // datagram cost a second of call setup.
+      retransmit: options.dtls?.retransmit ?? { initialMs: 200, maxMs: 4000 },
+    });
+    this.session = options.mux.addSession({
+      remoteUfrag: offer.iceUfrag,
+      onDtls: (bytes, tuple) => this.onDtls(bytes, tuple),
+      onRtp: (bytes) => this.onRtp(bytes),
+      onRtcp: (bytes) => this.onRtcp(bytes),
+      onSelected: (tuple) => this.onSelected(tuple),
+      onClose: (reason) => this.finish(`ice-${reason}`),
+    });
+  }
+
+  get state(): WebRtcTransportState {
+    if (this.closedReason) return 'closed';
+    if (this.connectedInfo) return 'connected';
+    return this.session.state === 'connected' ? 'connecting' : 'new';
+  }
+
+  get connected(): WebRtcConnectedInfo | undefined {
+    return this.connectedInfo;
+  }
+
+  /** Our ICE credentials, as in the answer. */
+  get iceUfrag(): string {
+    return this.session.ufrag;
+  }
+
+  get icePwd(): string {
+    return this.session.pwd;
+  }
+
+  /** The SRTP keys in use, for tools that decrypt captures. */
+  get srtpKeys(): SrtpKeyingMaterial | undefined {
+    return this.engine.srtpKeyingMaterial();
+  }
+
+  /**
+   * Protects a plain RTP packet and sends it to the selected candidate pair. Returns false when the
+   * transport is not connected (nothing is sent). A malformed packet throws (API misuse).
+   */
+  sendRtp(packet: Uint8Array): boolean {
+    if (!this.tx || this.closedReason) return false;
+    const out = this.tx.protectRtp(packet);
+    if (!this.session.send(out)) return false;
+    this.counters.rtpSent++;
+    this.counters.rtpBytesSent += packet.length;
+    return true;
+  }
+
+  /** Protects a plain compound RTCP packet and sends it (RFC 5761 mux on the same tuple). */
+  sendRtcp(packet: Uint8Array): boolean {
+    if (!this.tx || this.closedReason) return false;
+    const out = this.tx.protectRtcp(packet);
+    if (!this.session.send(out)) return false;
+    this.counters.rtcpSent++;
+    return true;
+  }
+
+  stats(): WebRtcTransportStats {
+    const info = this.connectedInfo;
+    return {
+      state: this.state,
+      ice: { state: this.session.state, selected: this.session.selectedTuple },
+      dtls: {
+        state: this.engine.state,
+        role: this.dtlsRole,
+        version: info?.dtlsVersion,
+        cipherSuite: info?.cipherSuite,
+        srtpProfile: info?.srtpProfile,
+        handshakeMs: info?.handshakeMs,
+        retransmissions: this.engine.stats.retransmissions,
+      },
+      ...this.counters,
+      drops: { ...this.drops },
+    };
+  }
+
+  /** Sends close_notify, leaves the mux and stops the timer. */
+  close(): void {
+    if (this.closedReason) return;
+    if (this.engine.state === 'connected' || this.engine.state === 'handshaking') {
+      this.engine.close(this.clock());
+      this.flush();
+    }
+    this.finish('local-close');
+  }
+
+  private onSelected(tuple: TransportTuple): void {
+    // As DTLS client we speak first, once ICE has a pair to speak on (RFC 8445 §7.3 + RFC 5763 §5).
+    if (this.dtlsRole === 'client' && !this.started) {
+      this.started = true;
+      this.dtlsTuple = tuple;
+      this.engine.start(this.clock());
+      this.pump();
+    }
+  }
+
+  private onDtls(bytes: Uint8Array, tuple: TransportTuple): void {
+    if (this.closedReason) return;
+    this.dtlsTuple = tuple;
+    if (!this.started) {
+      this.started = true;
+      this.engine.start(this.clock());
+    }
+    this.engine.handleDatagram(bytes, this.clock());
+    this.pump();
+  }
+
+  private onRtp(bytes: Uint8Array): void {
+    if (!this.rx) return this.drop(this.closedReason ? 'after-close' : 'srtp-not-ready');
+    const r = this.rx.unprotectRtp(bytes);
+    if (!r.ok) return this.drop(`srtp-${r.reason}`);
+    this.counters.rtpReceived++;
+    this.counters.rtpBytesReceived += r.packet.length;
+    this.handlers.onRtp?.(r.packet);
+  }
+
+  private onRtcp(bytes: Uint8Array): void {
+    if (!this.rx) return this.drop(this.closedReason ? 'after-close' : 'srtp-not-ready');
+    const r = this.rx.unprotectRtcp(bytes);
+    if (!r.ok) return this.drop(`srtp-${r.reason}`);
+    this.counters.rtcpReceived++;
+    this.handlers.onRtcp?.(r.packet);
+  }
+
+  private drop(reason: WebRtcDropReason): void {
+    this.drops[reason] = (this.drops[reason] ?? 0) + 1;
+  }
+
+  /** Sends what the engine queued, handles its events and re-arms its timer. */
+  private pump(): void {
+    this.flush();
+    for (let e = this.engine.pollEvent(); e; e = this.engine.pollEvent()) this.onDtlsEvent(e);
+    if (!this.closedReason) this.armTimer();
+  }
+
+  private flush(): void {
+    for (let d = this.engine.pollTransmit(); d; d = this.engine.pollTransmit()) {
+      this.session.send(d, this.session.selectedTuple ?? this.dtlsTuple);
+    }
+  }
+
+  private onDtlsEvent(e: DtlsEvent): void {
+    switch (e.type) {
+      case 'connected': {
+        if (!e.srtp || !e.srtpProfile) {
+          // A WebRTC peer must negotiate use_srtp (RFC 8827 §6.5); without it no media can flow.
+          this.engine.close(this.clock());
+          this.flush();
+          this.finish('dtls-no-srtp', 'peer did not negotiate use_srtp');
+          return;
+        }
+        this.tx = new SrtpSession({
+          profile: e.srtp.profile,
+          masterKey: e.srtp.localMasterKey,
+          masterSalt: e.srtp.localMasterSalt,
+        });
+        this.rx = new SrtpSession({
+          profile: e.srtp.profile,
+          masterKey: e.srtp.remoteMasterKey,
+          masterSalt: e.srtp.remoteMasterSalt,
+        });
+        this.connectedInfo = {
+          dtlsVersion: e.version,
+          cipherSuite: e.cipherSuite,
+          srtpProfile: e.srtpProfile,
+          dtlsRole: this.dtlsRole,
+          peerFingerprint: e.peerFingerprint,
+          remote: this.session.selectedTuple ?? this.dtlsTuple,
+          setupMs: this.clock() - this.createdAt,
+          handshakeMs: e.handshakeMs,
+        };
+        this.handlers.onConnected?.(this.connectedInfo);
+        break;
+      }
+      case 'closed':
+        this.finish(`dtls-${e.reason === 'local-close' ? 'close-notify' : e.reason}`, e.alert ?? e.detail);
+        break;
+      default:
+        // Application data has no user on a media-only transport; alerts end in 'closed'.
+        break;
+    }
+  }
+
+  private armTimer(): void {
+    const at = this.engine.nextTimeout();
+    if (at === this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = at;
+    if (at === undefined) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = undefined;
+        if (this.closedReason) return;
+        this.engine.handleTimeout(this.clock());
+        this.pump();
+      },
+      Math.max(0, at - this.clock()),
+    );
+    this.timer.unref?.();
+  }
+
+  private finish(reason: WebRtcCloseReason, detail?: string): void {
+    if (this.closedReason) return;
+    this.closedReason = reason;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.tx = undefined;
+    this.rx = undefined;
+    this.session.close();
+    this.handlers.onClosed?.(reason, detail);
+  }
+}
+
+function randomSsrc(): number {
+  const b = new Uint32Array(1);
+  globalThis.crypto.getRandomValues(b);
+  return b[0]! || 1;
+}
