@@ -299,18 +299,30 @@ export class WebRtcTransport {
   }
 
   private onRtp(bytes: Uint8Array): void {
-    if (!this.rx) return this.drop(this.closedReason ? 'after-close' : 'srtp-not-ready');
+    if (!this.rx) {
+      this.drop(this.closedReason ? 'after-close' : 'srtp-not-ready');
+      return;
+    }
     const r = this.rx.unprotectRtp(bytes);
-    if (!r.ok) return this.drop(`srtp-${r.reason}`);
+    if (!r.ok) {
+      this.drop(`srtp-${r.reason}`);
+      return;
+    }
     this.counters.rtpReceived++;
     this.counters.rtpBytesReceived += r.packet.length;
     this.handlers.onRtp?.(r.packet);
   }
 
   private onRtcp(bytes: Uint8Array): void {
-    if (!this.rx) return this.drop(this.closedReason ? 'after-close' : 'srtp-not-ready');
+    if (!this.rx) {
+      this.drop(this.closedReason ? 'after-close' : 'srtp-not-ready');
+      return;
+    }
     const r = this.rx.unprotectRtcp(bytes);
-    if (!r.ok) return this.drop(`srtp-${r.reason}`);
+    if (!r.ok) {
+      this.drop(`srtp-${r.reason}`);
+      return;
+    }
     this.counters.rtcpReceived++;
     this.handlers.onRtcp?.(r.packet);
   }
