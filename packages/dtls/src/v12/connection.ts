@@ -132,12 +132,17 @@ export abstract class Dtls12Connection {
     const { records, problem } = splitDatagram(bytes);
     this.retransmitRequested = false;
     this.renegotiationRefused = false;
-    for (const r of records) {
-      if (this.isClosed()) break;
-      this.processRecord(r, now);
+    try {
+      for (const r of records) {
+        if (this.isClosed()) break;
+        this.processRecord(r, now);
+      }
+      if (this.retransmitRequested && !this.isClosed()) this.retransmit(now, false);
+    } catch (e) {
+      // Network input must never throw out of the engine: a fault here is ours, reported as internal_error.
+      this.abort(e);
     }
     if (problem !== undefined) this.stats.drops[problem]++;
-    if (this.retransmitRequested && !this.isClosed()) this.retransmit(now, false);
   }
 
   handleTimeout(now: number): void {
@@ -297,7 +302,12 @@ export abstract class Dtls12Connection {
   }
 
   private processAlert(epoch: number, body: Uint8Array): void {
-    // Once the peer's traffic is protected, a plaintext alert is unauthenticated noise.
+    // Before a handshake exists, or once the peer's traffic is protected, a plaintext alert is
+    // unauthenticated noise that must not end anything.
+    if (this.stateValue === 'new') {
+      this.stats.drops['not-started']++;
+      return;
+    }
     if (epoch < this.records.readEpoch) {
       this.stats.drops['old-epoch']++;
       return;
