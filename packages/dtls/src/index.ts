@@ -45,6 +45,21 @@ export {
   type ParsedFingerprint,
   parseFingerprint,
 } from './fingerprint.js';
+// node:dgram transport over the engine: connect() for clients, createDtlsServer() for many peers on one socket.
+export {
+  type ConnectOptions,
+  connect,
+  createDtlsServer,
+  type DtlsAlertInfo,
+  type DtlsCloseInfo,
+  DtlsConnection,
+  type DtlsConnectionInfo,
+  DtlsHandshakeError,
+  DtlsServer,
+  type DtlsServerOptions,
+  type DtlsServerStats,
+  type RemoteAddress,
+} from './node/index.js';
 // DTLS-SRTP profiles and key splitting (RFC 5764 §4.1.2, §4.2).
 export {
   DTLS_SRTP_EXPORTER_LABEL,
