@@ -134,3 +134,21 @@ test('DtlsCookieGate never throws on random input', () => {
     gate.check(d, 'addr', i);
   }
 });
+
+test('the client follows a second HelloVerifyRequest with a new cookie, up to a bound', () => {
+  const client = new DtlsEngine({ role: 'client', certificate: a });
+  client.start(0);
+  drain(client);
+  for (let i = 0; i < 3; i++) {
+    const cookie = new Uint8Array(40).fill(i + 1); // longer than 32 bytes is legal (RFC 6347 §4.2.1)
+    const body = Uint8Array.of(0xfe, 0xff, cookie.length, ...cookie);
+    client.handleDatagram(messageDatagram(3, i, body, i), 1 + i);
+    const [ch] = handshakeMessages(drain(client));
+    assert.deepEqual(decodeClientHello(ch!.body).cookie, cookie);
+    assert.equal(ch!.messageSeq, i + 1);
+  }
+  const body = Uint8Array.of(0xfe, 0xff, 1, 7);
+  client.handleDatagram(messageDatagram(3, 3, body, 3), 5);
+  assert.equal(client.state, 'closed');
+  assert.equal(events(client).at(-1)?.type, 'closed');
+});

@@ -39,6 +39,9 @@ import { COMPRESSION_NULL, ExtensionType, HandshakeType, ProtocolVersion } from 
 import { Dtls12Connection } from './connection.js';
 import { checkPeerCertificate } from './peer-certificate.js';
 
+/** Bound on cookie round trips, so a server cannot keep the client looping. */
+const MAX_HELLO_VERIFY_REQUESTS = 3;
+
 /**
  * Where the client is in the handshake of RFC 6347 §4.2.4: after flight 1 or 3 it waits for
  * HelloVerifyRequest or flight 4, reads flight 4 message by message, sends flight 5, then waits for
@@ -59,7 +62,8 @@ export class ClientHandshake12 extends Dtls12Connection {
   private phase: ClientPhase = 'idle';
   private hello: ClientHello | undefined;
   private helloSeq = 0;
-  private sawHelloVerifyRequest = false;
+  /** HelloVerifyRequests answered so far; a server may send another one after rotating its secret. */
+  private helloVerifyRequests = 0;
   private offeredExtensionTypes: number[] = [];
   private peerPublicKey: KeyObject | undefined;
   private serverShare: { group: KeyShareGroup; publicKey: Uint8Array } | undefined;
@@ -130,7 +134,7 @@ export class ClientHandshake12 extends Dtls12Connection {
     if ((m.msgType === T.finished) !== m.epoch > 0) throw unexpected(m);
     switch (this.phase) {
       case 'wait-server-hello':
-        if (m.msgType === T.hello_verify_request && !this.sawHelloVerifyRequest) {
+        if (m.msgType === T.hello_verify_request && this.helloVerifyRequests < MAX_HELLO_VERIFY_REQUESTS) {
           this.onHelloVerifyRequest(m, now);
           return;
         }
@@ -196,13 +200,11 @@ export class ClientHandshake12 extends Dtls12Connection {
   /** RFC 6347 §4.2.1: resend the ClientHello with the cookie, same random; flight 3. */
   private onHelloVerifyRequest(m: HandshakeMessage, now: number): void {
     const hvr = decodeHelloVerifyRequest(m.body);
-    if (hvr.cookie.length === 0 || hvr.cookie.length > 32) {
-      throw new HandshakeAbort(
-        AlertDescription.illegalParameter,
-        `HelloVerifyRequest cookie of ${hvr.cookie.length} bytes`,
-      );
+    // RFC 6347 §4.2.1: cookie<0..2^8-1>; an empty one cannot be echoed meaningfully.
+    if (hvr.cookie.length === 0) {
+      throw new HandshakeAbort(AlertDescription.illegalParameter, 'empty HelloVerifyRequest cookie');
     }
-    this.sawHelloVerifyRequest = true;
+    this.helloVerifyRequests++;
     // The server may reuse record numbers of its stateless reply; do not let them shadow the ServerHello.
     this.records.resetReadWindow(0);
     this.hello = this.buildClientHello(hvr.cookie.slice());
