@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
 import test from 'node:test';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import fc from 'fast-check';
 import {
   buildBindingSuccess,
@@ -171,8 +172,15 @@ test('HMAC-SHA1 with precomputed key state equals node:crypto for all lengths ar
   }
 });
 
-test('CRC-32 matches the standard check value', () => {
+test('CRC-32 matches the standard check value and zlib on every length and offset', () => {
   assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat({ max: 7 }), (b, skip) => {
+      const start = Math.min(skip, b.length);
+      assert.equal(crc32(b, start, b.length), zlibCrc32(b.subarray(start)));
+    }),
+    { numRuns: 500 },
+  );
 });
 
 test('rejects a message whose MESSAGE-INTEGRITY was altered by one bit, and a corrupted FINGERPRINT', () => {

@@ -138,7 +138,12 @@ export function hmacSha1Words(
 ): Int32Array {
   const h = ws.state;
   const w = ws.w;
-  h.set(key.inner);
+  const inner = key.inner;
+  h[0] = inner[0]!;
+  h[1] = inner[1]!;
+  h[2] = inner[2]!;
+  h[3] = inner[3]!;
+  h[4] = inner[4]!;
   const n = end - start;
   const full = n >>> 6;
   for (let i = 0; i < full; i++) {
@@ -172,7 +177,12 @@ export function hmacSha1Words(
   w[5] = 0x80000000 | 0;
   for (let i = 6; i < 15; i++) w[i] = 0;
   w[15] = 672;
-  h.set(key.outer);
+  const outer = key.outer;
+  h[0] = outer[0]!;
+  h[1] = outer[1]!;
+  h[2] = outer[2]!;
+  h[3] = outer[3]!;
+  h[4] = outer[4]!;
   compress(h, w);
   return h;
 }
