@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'node:test';
 import fc from 'fast-check';
 import { decodeAlpn, encodeAlpn } from '../src/extensions/alpn.js';
@@ -61,11 +62,16 @@ import { Writer } from '../src/wire/writer.js';
  * must be canonical: re-encoding the value gives back the same bytes.
  */
 
-/** The ClientHello body of the single-record capture (one fragment covering the whole message). */
-function capturedClientHelloBody(): Uint8Array {
-  const rec = new Uint8Array(readFileSync('/work/shared/captures/chromium-nopqc-clienthello.bin'));
+/** The ClientHello body of the single-record capture (one fragment covering the whole message), when present. */
+function capturedClientHelloBody(): Uint8Array[] {
+  const path = join(
+    process.env.RTCSEAL_CAPTURES ?? '/work/shared/captures',
+    'chromium-nopqc-clienthello.bin',
+  );
+  if (!existsSync(path)) return [];
+  const rec = new Uint8Array(readFileSync(path));
   const fragmentLength = (rec[13 + 9]! << 16) | (rec[13 + 10]! << 8) | rec[13 + 11]!;
-  return rec.subarray(13 + 12, 13 + 12 + fragmentLength);
+  return [rec.subarray(13 + 12, 13 + 12 + fragmentLength)];
 }
 
 const R = new Uint8Array(32).fill(0x5a);
@@ -104,7 +110,7 @@ const codecs: Codec[] = [
       return encodeClientHello(hello);
     },
     seeds: [
-      capturedClientHelloBody(),
+      ...capturedClientHelloBody(),
       encodeClientHello({
         clientVersion: 0xfefd,
         random: R,
