@@ -107,11 +107,11 @@ async function pollServer() {
     $('peers').textContent = s.participants.join(', ');
     const dl = $('server-stats');
     dl.replaceChildren();
-    for (const [k, v] of Object.entries(s.transport)) {
+    for (const [k, v] of Object.entries(s.server)) {
       const dt = document.createElement('dt');
       dt.textContent = k;
       const dd = document.createElement('dd');
-      dd.textContent = typeof v === 'object' ? JSON.stringify(v) : String(v);
+      dd.textContent = v;
       dl.append(dt, dd);
     }
   } catch (err) {

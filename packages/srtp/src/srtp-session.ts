@@ -1,4 +1,4 @@
-import { AesCounterMode, KeystreamLookahead, xorKeystream } from './crypto/aes-counter-mode.js';
+import { AesCounterMode, KeystreamLookahead } from './crypto/aes-counter-mode.js';
 import { HmacSha1 } from './crypto/hmac-sha1.js';
 import { AesGcm, type GcmPacket } from './gcm/aes-gcm.js';
 import { deriveSessionKeys, type SessionKeys } from './key-derivation.js';
@@ -295,7 +295,7 @@ export class SrtpSession {
       const hl = headerLengths[i]!;
       const out = Buffer.allocUnsafe(len + this.#rtpTrailer);
       out.set(p, 0);
-      xorKeystream(keystream, ksOffset, out, hl, len);
+      cm.xorKeystream(keystream, ksOffset, out, hl, len);
       ksOffset += ((len - hl + 15) >>> 4) * 16;
       if (mki.length > 0) out.set(mki, len);
       hmac.macWithTrailer(out, 0, len, rocs[i]!, out, len + mki.length, tagLength);
@@ -518,7 +518,7 @@ export class SrtpSession {
       if (hl < 0) continue;
       const packet = packets[i]!;
       const authEnd = packet.length - trailer;
-      xorKeystream(keystream, ksOffset, packet, hl, authEnd);
+      cm.xorKeystream(keystream, ksOffset, packet, hl, authEnd);
       ksOffset += ((authEnd - hl + 15) >>> 4) * 16;
     }
     return results;

@@ -18,6 +18,8 @@ export class AesCounterMode {
   readonly #iv = new Uint8Array(16);
   readonly #ivWords = new Uint32Array(this.#iv.buffer);
   readonly #littleEndian: boolean;
+  #dataWords: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  #keystreamWords: Int32Array<ArrayBufferLike> = new Int32Array(0);
 
   /**
    * @param key AES-128 or AES-256 key (16 or 32 bytes).
@@ -44,7 +46,7 @@ export class AesCounterMode {
     if (end <= start) return;
     const blocks = this.writeCounters(0, ssrc, indexHigh, indexLow, end - start);
     const keystream = this.generate(blocks);
-    xorKeystream(keystream, 0, data, start, end);
+    this.xorKeystream(keystream, 0, data, start, end);
   }
 
   /**
@@ -82,7 +84,7 @@ export class AesCounterMode {
       lookahead.strideBlocks = stride;
       slot = 0;
     }
-    xorKeystream(lookahead.keystream, slot * lookahead.strideBlocks * 16, data, start, end);
+    this.xorKeystream(lookahead.keystream, slot * lookahead.strideBlocks * 16, data, start, end);
   }
 
   /**
@@ -166,6 +168,37 @@ export class AesCounterMode {
     }
   }
 
+  /**
+   * data[start, end) ^= keystream[ksOffset, ...). Works in 32-bit words where both ranges are
+   * 4-byte aligned (RTP headers are a multiple of 4 bytes, so payloads usually are). The word
+   * views are kept per ArrayBuffer: pooled Buffers and a lookahead keystream share one, so
+   * consecutive packets reuse the views instead of allocating two per packet.
+   */
+  xorKeystream(keystream: Uint8Array, ksOffset: number, data: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    const dataAt = data.byteOffset + start;
+    const ksAt = keystream.byteOffset + ksOffset;
+    if (n >= 16 && (dataAt & 3) === 0 && (ksAt & 3) === 0) {
+      let dw = this.#dataWords;
+      if (dw.buffer !== data.buffer) {
+        dw = new Int32Array(data.buffer, 0, data.buffer.byteLength >>> 2);
+        this.#dataWords = dw;
+      }
+      let kw = this.#keystreamWords;
+      if (kw.buffer !== keystream.buffer) {
+        kw = new Int32Array(keystream.buffer, 0, keystream.buffer.byteLength >>> 2);
+        this.#keystreamWords = kw;
+      }
+      const words = n >>> 2;
+      const d = dataAt >>> 2;
+      const k = ksAt >>> 2;
+      for (let i = 0; i < words; i++) dw[d + i] = dw[d + i]! ^ kw[k + i]!;
+      start += words << 2;
+      ksOffset += words << 2;
+    }
+    for (let i = start, k = ksOffset; i < end; i++, k++) data[i] = data[i]! ^ keystream[k]!;
+  }
+
   #grow(needed: number): void {
     let size = this.#counters.length;
     while (size < needed) size *= 2;
@@ -192,28 +225,4 @@ export class KeystreamLookahead {
   count = 0;
   strideBlocks = 0;
   keystream: Uint8Array = new Uint8Array(0);
-}
-
-/**
- * data[start, end) ^= keystream[ksOffset, ...). Uses 32-bit words when both ranges are 4-byte
- * aligned (RTP headers are a multiple of 4 bytes, so payloads usually are) and long enough to
- * repay the two views.
- */
-export function xorKeystream(
-  keystream: Uint8Array,
-  ksOffset: number,
-  data: Uint8Array,
-  start: number,
-  end: number,
-): void {
-  const n = end - start;
-  if (n >= 128 && ((data.byteOffset + start) & 3) === 0 && ((keystream.byteOffset + ksOffset) & 3) === 0) {
-    const words = n >>> 2;
-    const dw = new Int32Array(data.buffer, data.byteOffset + start, words);
-    const kw = new Int32Array(keystream.buffer, keystream.byteOffset + ksOffset, words);
-    for (let i = 0; i < words; i++) dw[i] = dw[i]! ^ kw[i]!;
-    start += words << 2;
-    ksOffset += words << 2;
-  }
-  for (let i = start, k = ksOffset; i < end; i++, k++) data[i] = data[i]! ^ keystream[k]!;
 }

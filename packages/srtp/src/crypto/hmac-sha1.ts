@@ -77,22 +77,23 @@ export class HmacSha1 {
     h[4] = this.#inner[4]!;
     let off = start;
     const fullEnd = end - ((end - start) & 63);
-    if (off < fullEnd) {
-      let view = this.#dataView;
-      if (view.buffer !== data.buffer) {
-        view = new DataView(data.buffer);
-        this.#dataView = view;
-      }
-      const shift = data.byteOffset;
-      while (off < fullEnd) {
-        sha1Compress(h, view, shift + off);
-        off += 64;
-      }
+    let view = this.#dataView;
+    if (view.buffer !== data.buffer) {
+      view = new DataView(data.buffer);
+      this.#dataView = view;
+    }
+    const shift = data.byteOffset;
+    while (off < fullEnd) {
+      sha1Compress(h, view, shift + off);
+      off += 64;
     }
     // Tail: remaining bytes, the 32-bit trailer, 0x80, zero fill and the 64-bit bit length.
     const tail = this.#tail;
+    const tv = this.#tailView;
     const rem = end - off;
-    for (let i = 0; i < rem; i++) tail[i] = data[off + i]!;
+    const remWords = rem & ~3;
+    for (let i = 0; i < remWords; i += 4) tv.setInt32(i, view.getInt32(shift + off + i));
+    for (let i = remWords; i < rem; i++) tail[i] = data[off + i]!;
     tail[rem] = trailer >>> 24;
     tail[rem + 1] = (trailer >>> 16) & 0xff;
     tail[rem + 2] = (trailer >>> 8) & 0xff;
@@ -102,34 +103,25 @@ export class HmacSha1 {
     tail.fill(0, rem + 5, tailLength - 8);
     // Message length counts the 64-byte ipad block already hashed.
     const bits = (64 + (end - start) + 4) * 8;
-    const hi = Math.floor(bits / 0x100000000);
-    tail[tailLength - 8] = hi >>> 24;
-    tail[tailLength - 7] = (hi >>> 16) & 0xff;
-    tail[tailLength - 6] = (hi >>> 8) & 0xff;
-    tail[tailLength - 5] = hi & 0xff;
-    tail[tailLength - 4] = bits >>> 24;
-    tail[tailLength - 3] = (bits >>> 16) & 0xff;
-    tail[tailLength - 2] = (bits >>> 8) & 0xff;
-    tail[tailLength - 1] = bits & 0xff;
-    sha1Compress(h, this.#tailView, 0);
-    if (tailLength === 128) sha1Compress(h, this.#tailView, 64);
+    tv.setUint32(tailLength - 8, Math.floor(bits / 0x100000000));
+    tv.setUint32(tailLength - 4, bits >>> 0);
+    sha1Compress(h, tv, 0);
+    if (tailLength === 128) sha1Compress(h, tv, 64);
 
     // Outer hash: one block holding the 20-byte inner digest; its padding and length
     // ((64 + 20) * 8 bits) were written once at construction.
-    const ob = this.#outerBlock;
-    for (let i = 0; i < 5; i++) {
-      const v = h[i]!;
-      ob[4 * i] = v >>> 24;
-      ob[4 * i + 1] = (v >>> 16) & 0xff;
-      ob[4 * i + 2] = (v >>> 8) & 0xff;
-      ob[4 * i + 3] = v & 0xff;
-    }
+    const ov = this.#outerView;
+    ov.setInt32(0, h[0]!);
+    ov.setInt32(4, h[1]!);
+    ov.setInt32(8, h[2]!);
+    ov.setInt32(12, h[3]!);
+    ov.setInt32(16, h[4]!);
     h[0] = this.#outer[0]!;
     h[1] = this.#outer[1]!;
     h[2] = this.#outer[2]!;
     h[3] = this.#outer[3]!;
     h[4] = this.#outer[4]!;
-    sha1Compress(h, this.#outerView, 0);
+    sha1Compress(h, ov, 0);
     for (let i = 0; i < tagLength; i++) {
       out[outOffset + i] = (h[i >> 2]! >>> (24 - 8 * (i & 3))) & 0xff;
     }
