@@ -152,3 +152,47 @@ test('the client follows a second HelloVerifyRequest with a new cookie, up to a 
   assert.equal(client.state, 'closed');
   assert.equal(events(client).at(-1)?.type, 'closed');
 });
+
+test('a two-datagram ClientHello survives a lost HelloVerifyRequest and a stray late fragment', async (t) => {
+  const capture = readCapture('chromium-clienthello.bin');
+  if (capture === undefined) return t.skip('no captures on this machine');
+  const { fragmentHandshake } = await import('../src/handshake/fragment.js');
+  const { encodeRecord } = await import('../src/record/record-header.js');
+  const { HandshakeReassembler } = await import('../src/handshake/reassembly.js');
+  const { parseHandshakeFragment } = await import('../src/handshake/fragment.js');
+  const [r1, r2] = splitDatagram(capture).records;
+  const server = new DtlsEngine({ role: 'server', certificate: b });
+  server.handleDatagram(r1!.bytes, 0);
+  server.handleDatagram(r2!.bytes, 1);
+  const hvr = handshakeMessages(drain(server))[0]!; // lost on its way
+  assert.equal(hvr.msgType, 3);
+  // The browser repeats its ClientHello (new record numbers): the second fragment arrives alone
+  // first, then both.
+  const reframe = (r: typeof r1, seq: number) => encodeRecord(22, 0xfeff, 0, seq, r!.fragment);
+  server.handleDatagram(reframe(r2, 10), 2);
+  assert.equal(server.pollTransmit(), undefined);
+  server.handleDatagram(reframe(r1, 11), 3);
+  server.handleDatagram(reframe(r2, 12), 4);
+  const again = handshakeMessages(drain(server));
+  assert.equal(again[0]?.msgType, 3, 'answered again with a HelloVerifyRequest');
+  // The ClientHello with the cookie, in two fragments again, message_seq 1.
+  const reasm = new HandshakeReassembler();
+  for (const r of [r1!, r2!]) {
+    const p = parseHandshakeFragment(r.fragment, 0);
+    assert.ok(p.ok);
+    reasm.offer(p.fragment);
+  }
+  const hello = decodeClientHello(reasm.next()!.body);
+  const body = encodeClientHello({ ...hello, cookie: decodeHelloVerifyRequest(again[0]!.body).cookie });
+  const frags = fragmentHandshake(1, 1, body, 1100);
+  assert.equal(frags.length, 2);
+  // A stray copy of the old second fragment arrives in between.
+  server.handleDatagram(encodeRecord(22, 0xfeff, 0, 13, frags[0]!), 5);
+  server.handleDatagram(reframe(r2, 14), 6);
+  server.handleDatagram(encodeRecord(22, 0xfeff, 0, 15, frags[1]!), 7);
+  assert.equal(server.state, 'handshaking');
+  assert.deepEqual(
+    handshakeMessages(drain(server)).map((m) => m.msgType),
+    [2, 11, 12, 13, 14],
+  );
+});

@@ -245,3 +245,26 @@ test('API misuse throws at once naming the parameter', () => {
   assert.throws(() => e.start(0), /already/);
   assert.throws(() => e.handleDatagram('x' as unknown as Uint8Array, 0), /bytes/);
 });
+
+test('a server that does not require client certificates sends no CertificateRequest', () => {
+  const r = simulate(
+    { expectedFingerprint: ecdsaB.fingerprint(), cipherSuites: ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'] },
+    { certificate: ecdsaB, requireClientCertificate: false },
+    { seed: 12 },
+  );
+  assertAgreed(r);
+  assert.equal(connectedEvent(r.serverEvents)!.peerCertificate, undefined);
+});
+
+test('a client without a certificate is refused by a server that requires one', () => {
+  const r = simulate(
+    { cipherSuites: ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'] },
+    { certificate: ecdsaB },
+    { seed: 13, until: ({ client }) => client.state === 'closed' },
+  );
+  assert.deepEqual(r.clientEvents.at(-1), {
+    type: 'closed',
+    reason: 'alert-received',
+    alert: 'handshake_failure',
+  });
+});

@@ -87,12 +87,17 @@ export class ServerHandshake12 extends Dtls12Connection {
   /**
    * Before the handshake, a ClientHello may carry message_seq 0 or, after a cookie exchange done by a
    * stateless front (DtlsCookieGate) or repeated by the client, another small value: reassembly
-   * follows the ClientHello's numbering (RFC 6347 §4.2.2).
+   * follows the ClientHello's numbering (RFC 6347 §4.2.2). A newer ClientHello supersedes an older
+   * partial one; going back to an older number (the client repeating a ClientHello whose
+   * HelloVerifyRequest was lost) only on the fragment that starts it, so a stray late fragment of an
+   * old ClientHello cannot wedge the one in progress.
    */
   protected override prepareFragment(f: HandshakeFragment): void {
     if (this.phase !== 'wait-client-hello' || f.msgType !== HandshakeType.client_hello) return;
-    if (f.messageSeq === this.reassembler.nextSeq || f.messageSeq > MAX_FIRST_HELLO_SEQ) return;
-    if (!this.reassembler.has(f.messageSeq)) this.reassembler.restartAt(f.messageSeq);
+    const next = this.reassembler.nextSeq;
+    if (f.messageSeq === next || f.messageSeq > MAX_FIRST_HELLO_SEQ || this.reassembler.has(f.messageSeq))
+      return;
+    if (f.messageSeq > next || f.fragmentOffset === 0) this.reassembler.restartAt(f.messageSeq);
   }
 
   protected onHandshakeMessage(m: HandshakeMessage, now: number): void {
@@ -142,6 +147,7 @@ export class ServerHandshake12 extends Dtls12Connection {
     if (this.cookies !== undefined) {
       const params = clientHelloCookieParams(hello);
       if (!this.cookies.verify('', params, hello.cookie, now)) {
+        if (hello.cookie.length > 0) this.stats.drops['bad-cookie']++;
         this.sendHelloVerifyRequest(hello, m.messageSeq, now);
         return;
       }
