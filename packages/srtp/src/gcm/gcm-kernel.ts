@@ -16,9 +16,13 @@
  *   0   H, 16 bytes (written by the caller before `setKey`)
  *   48  IV, 12 bytes (written by the caller before `counters`)
  *   64  tag received, 16 bytes;  80  tag computed, 16 bytes
- *   128 H slices, 9 operands x 4 slices x 8 bytes
- *   512 and up: per-call buffers laid out by the caller
+ *   128 H slices, 9 operands x 4 slices x 8 bytes (SIMD build: 27 vectors, 432 bytes)
+ *   1024 and up: per-call buffers laid out by the caller
+ *
+ * Two builds: with WebAssembly SIMD (./ghash-simd.ts), used where the engine accepts it, and scalar.
  */
+
+import { SIMD_H_SLICES_BYTES, simdSetKeyFunction, simdTagFunction } from './ghash-simd.js';
 import {
   assembleModule,
   type Code,
@@ -55,7 +59,8 @@ export const IV_OFFSET = 48;
 export const TAG_IN_OFFSET = 64;
 export const TAG_OUT_OFFSET = 80;
 const H_SLICES_OFFSET = 128;
-export const BUFFER_OFFSET = 512;
+export const BUFFER_OFFSET = 1024;
+if (H_SLICES_OFFSET + SIMD_H_SLICES_BYTES > BUFFER_OFFSET) throw new Error('GCM kernel layout overlaps');
 
 const MASK32 = 0xffffffffn;
 /** Slice j of a 32-bit operand: bits at positions j mod 4. */
@@ -349,12 +354,12 @@ const tagsEqualFunction: WasmFunction = {
   ),
 };
 
-/** The module's bytes; assembled from the definitions above. */
-export function gcmKernelModuleBytes(): Uint8Array {
-  return assembleModule(
-    [setKeyFunction, countersFunction, xorBlocksFunction, tagFunction, tagsEqualFunction],
-    1,
-  );
+/** The module's bytes, with GHASH in SIMD or scalar code; assembled from the definitions above. */
+export function gcmKernelModuleBytes(simd: boolean): Uint8Array {
+  const ghash = simd
+    ? [simdSetKeyFunction(H_OFFSET, H_SLICES_OFFSET), simdTagFunction(H_SLICES_OFFSET)]
+    : [setKeyFunction, tagFunction];
+  return assembleModule([...ghash, countersFunction, xorBlocksFunction, tagsEqualFunction], 1);
 }
 
 /** The parts of the WebAssembly JS API used here (the project's TypeScript lib has no DOM types). */
@@ -371,9 +376,19 @@ interface WasmApi {
 }
 const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-/** Compiles the kernel (synchronously: it is a few kilobytes). */
-export function compileGcmKernel(): WasmModule {
-  return new wasmApi.Module(gcmKernelModuleBytes());
+/**
+ * Compiles the kernel (synchronously: it is a few kilobytes): the SIMD build unless `simd` is false
+ * or the engine rejects it (no SIMD support), then the scalar one.
+ */
+export function compileGcmKernel(simd = true): WasmModule {
+  if (simd) {
+    try {
+      return new wasmApi.Module(gcmKernelModuleBytes(true));
+    } catch {
+      // Fall through to the scalar build.
+    }
+  }
+  return new wasmApi.Module(gcmKernelModuleBytes(false));
 }
 
 interface KernelExports {

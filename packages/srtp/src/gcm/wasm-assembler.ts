@@ -162,3 +162,50 @@ export function assembleModule(functions: readonly WasmFunction[], pages: number
     ...codeSection,
   ]);
 }
+
+// Fixed-width SIMD (§5.4.8): one 0xfd prefix, then the opcode as unsigned LEB128.
+export const V128 = 0x7b;
+const simd = (opcode: number): number[] => [0xfd, ...uleb(opcode)];
+const simdBinary =
+  (opcode: number) =>
+  (a: Code, b: Code): Code => [...a, ...b, ...simd(opcode)];
+
+export const v128Load = (addr: Code, offset = 0): Code => [...addr, ...simd(0x00), ...memarg(4, offset)];
+export const v128Store = (addr: Code, value: Code, offset = 0): Code => [
+  ...addr,
+  ...value,
+  ...simd(0x0b),
+  ...memarg(4, offset),
+];
+/** A constant of four 32-bit lanes, lane 0 first. */
+export const v128I32x4 = (l0: number, l1: number, l2: number, l3: number): Code => {
+  const bytes: number[] = [];
+  for (const lane of [l0, l1, l2, l3])
+    bytes.push(lane & 0xff, (lane >>> 8) & 0xff, (lane >>> 16) & 0xff, lane >>> 24);
+  return [...simd(0x0c), ...bytes];
+};
+export const v128Splat32 = (v: number): Code => v128I32x4(v, v, v, v);
+/** i8x16.shuffle: byte i of the result is byte lanes[i] of a (0..15) or of b (16..31). */
+export const i8x16Shuffle = (a: Code, b: Code, lanes: readonly number[]): Code => [
+  ...a,
+  ...b,
+  ...simd(0x0d),
+  ...lanes,
+];
+/** The same as i8x16Shuffle with 32-bit lanes: 0..3 from a, 4..7 from b. */
+export const i32x4Shuffle = (a: Code, b: Code, lanes: readonly number[]): Code =>
+  i8x16Shuffle(
+    a,
+    b,
+    lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]),
+  );
+export const v128And = simdBinary(0x4e);
+export const v128Or = simdBinary(0x50);
+export const v128Xor = simdBinary(0x51);
+export const i32x4Shl = (a: Code, bits: number): Code => [...a, ...i32(bits), ...simd(0xab)];
+export const i32x4ShrU = (a: Code, bits: number): Code => [...a, ...i32(bits), ...simd(0xad)];
+export const i32x4Mul = simdBinary(0xb5);
+export const i64x2Shl = (a: Code, bits: number): Code => [...a, ...i32(bits), ...simd(0xcb)];
+export const i64x2ShrU = (a: Code, bits: number): Code => [...a, ...i32(bits), ...simd(0xcd)];
+/** XOR of any number of v128 expressions. */
+export const v128XorAll = (...terms: Code[]): Code => terms.reduce((acc, t) => v128Xor(acc, t));
