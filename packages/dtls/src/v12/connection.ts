@@ -157,7 +157,12 @@ export abstract class Dtls12Connection {
       return;
     }
     const d = this.timer.deadline;
-    if (d !== undefined && now >= d) this.retransmit(now, true);
+    if (d === undefined || now < d) return;
+    try {
+      this.retransmit(now, true);
+    } catch (e) {
+      this.abort(e);
+    }
   }
 
   pollTransmit(): Uint8Array | undefined {
