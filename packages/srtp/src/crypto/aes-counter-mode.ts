@@ -51,10 +51,10 @@ export class AesCounterMode {
 
   /**
    * Like `xor`, for SRTP packet index `index` (ROC * 2^16 + SEQ), drawing on keystream generated
-   * ahead for the next LOOKAHEAD_PACKETS indices of the same SSRC. Media packets of one SSRC come
-   * with consecutive indices, so one `update()` call serves many packets; the per-call cost of
-   * `update()` dominates for small (audio-sized) packets. Packets longer than
-   * LOOKAHEAD_MAX_BLOCKS blocks bypass the lookahead.
+   * ahead for the next indices of the same SSRC: up to LOOKAHEAD_PACKETS packets within
+   * LOOKAHEAD_BYTES (at least two packets). Media packets of one SSRC come with consecutive
+   * indices, so one `update()` call serves several packets; the per-call cost of `update()`
+   * dominates for audio-sized packets. Packets longer than LOOKAHEAD_MAX_BLOCKS blocks bypass it.
    */
   xorWithLookahead(
     lookahead: KeystreamLookahead,
@@ -71,10 +71,13 @@ export class AesCounterMode {
     }
     let slot = index - lookahead.start;
     if (slot < 0 || slot >= lookahead.count || blocks > lookahead.strideBlocks) {
-      // Keep the widest stride seen so that variable-size packets do not force refills.
-      const stride = Math.max(blocks, lookahead.strideBlocks);
+      // Round the stride up to 4 blocks and keep a wider previous one (up to twice the need), so
+      // that packets of varying size (VBR audio) do not force a refill each.
+      const previous = lookahead.strideBlocks;
+      const stride = (Math.max(blocks, previous <= 2 * blocks ? previous : 0) + 3) & ~3;
+      const limit = Math.min(LOOKAHEAD_PACKETS, Math.max(2, Math.floor(LOOKAHEAD_BYTES / (16 * stride))));
       let count = 0;
-      for (; count < LOOKAHEAD_PACKETS && index + count <= MAX_SRTP_INDEX; count++) {
+      for (; count < limit && index + count <= MAX_SRTP_INDEX; count++) {
         const i = index + count;
         this.writeCounters(count * stride, ssrc, Math.floor(i / 65536), i % 65536, stride * 16);
       }
@@ -209,16 +212,18 @@ export class AesCounterMode {
   }
 }
 
-/** How many consecutive packet indices one lookahead refill covers. */
+/** Most consecutive packet indices one lookahead refill covers. */
 export const LOOKAHEAD_PACKETS = 16;
-/** Largest packet (in 16-byte blocks, i.e. 256 payload bytes) served from the lookahead. */
-export const LOOKAHEAD_MAX_BLOCKS = 16;
+/** Keystream bytes one refill aims at (a refill covers at least two packets). */
+export const LOOKAHEAD_BYTES = 4096;
+/** Largest packet (in 16-byte blocks, i.e. 2048 payload bytes) served from the lookahead. */
+export const LOOKAHEAD_MAX_BLOCKS = 128;
 const MAX_SRTP_INDEX = 2 ** 48 - 1;
 
 /**
  * Keystream computed ahead for one SSRC: packet index `start + k` owns bytes
- * [k * strideBlocks * 16, (k + 1) * strideBlocks * 16). At most
- * LOOKAHEAD_PACKETS * LOOKAHEAD_MAX_BLOCKS * 16 = 4 KiB per stream.
+ * [k * strideBlocks * 16, (k + 1) * strideBlocks * 16). At most 4 KiB per stream
+ * (LOOKAHEAD_BYTES, or two packets of LOOKAHEAD_MAX_BLOCKS).
  */
 export class KeystreamLookahead {
   start = -1;
