@@ -172,7 +172,8 @@ export function formatSdesCrypto(attribute: {
 /**
  * SrtpSession options for one key of a parsed attribute. Throws for what this SRTP
  * implementation does not do: a non-zero key derivation rate (KDR), UNENCRYPTED_SRTP,
- * UNAUTHENTICATED_SRTP, or an MKI longer than 16 bytes. UNENCRYPTED_SRTCP sets `unencryptedSrtcp`.
+ * UNAUTHENTICATED_SRTP, or an MKI longer than 16 bytes. UNENCRYPTED_SRTCP sets `unencryptedSrtcp`;
+ * the key's lifetime becomes `keyLifetime`.
  */
 export function sdesSessionOptions(attribute: SdesCryptoAttribute, keyIndex = 0): SrtpSessionOptions {
   const key = attribute.keys[keyIndex];
@@ -203,6 +204,7 @@ export function sdesSessionOptions(attribute: SdesCryptoAttribute, keyIndex = 0)
     masterSalt: key.masterSalt,
     ...(mki === undefined ? {} : { mki }),
     ...(unencryptedSrtcp ? { unencryptedSrtcp } : {}),
+    ...(key.lifetime === undefined ? {} : { keyLifetime: key.lifetime }),
   };
 }
 

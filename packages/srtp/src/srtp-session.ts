@@ -34,6 +34,12 @@ export interface SrtpSessionOptions {
   readonly mki?: Uint8Array;
   /** Send SRTCP unencrypted (E flag 0) but authenticated (RFC 3711 §3.4). Default false. */
   readonly unencryptedSrtcp?: boolean;
+  /**
+   * Master key lifetime in packets (e.g. the SDES `|2^31` of RFC 4568 §6.1): protect throws once
+   * this many SRTP, or this many SRTCP, packets were protected. It can only lower the RFC 3711
+   * §9.2 maxima (2^48 SRTP, 2^31 SRTCP), which always apply.
+   */
+  readonly keyLifetime?: number;
 }
 
 /** Session keys given directly instead of a master key (known-answer tests, external KDFs). */
@@ -45,6 +51,7 @@ export interface SrtpSessionKeyOptions {
   readonly maxStreams?: number;
   readonly mki?: Uint8Array;
   readonly unencryptedSrtcp?: boolean;
+  readonly keyLifetime?: number;
 }
 
 /** RFC 3711 §9.2: a master key protects at most 2^48 SRTP packets and 2^31 SRTCP packets. */
@@ -107,6 +114,8 @@ export class SrtpSession {
   #aad = new Uint8Array(64);
   #srtpProtected = 0;
   #srtcpProtected = 0;
+  readonly #srtpLimit: number;
+  readonly #srtcpLimit: number;
 
   constructor(options: SrtpSessionOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
@@ -131,6 +140,8 @@ export class SrtpSession {
     this.maxStreams = common.maxStreams;
     this.#mki = common.mki;
     this.#encryptSrtcp = common.encryptSrtcp;
+    this.#srtpLimit = Math.min(SRTP_MAX_PACKETS, common.keyLifetime);
+    this.#srtcpLimit = Math.min(SRTCP_MAX_PACKETS, common.keyLifetime);
     this.#rtp = keyTransform(profile, keys.rtp);
     this.#rtcp = keyTransform(profile, keys.rtcp);
     this.#rtpTrailer = this.#mki.length + profile.rtpTagLength;
@@ -359,8 +370,10 @@ export class SrtpSession {
   }
 
   #checkSrtpLifetime(count: number): void {
-    if (this.#srtpProtected + count > SRTP_MAX_PACKETS) {
-      throw new Error('master key lifetime exhausted: 2^48 SRTP packets protected (RFC 3711 §9.2); re-key');
+    if (this.#srtpProtected + count > this.#srtpLimit) {
+      throw new Error(
+        `master key lifetime exhausted: ${this.#srtpLimit} SRTP packets protected (RFC 3711 §9.2, keyLifetime); re-key`,
+      );
     }
   }
 
@@ -715,8 +728,10 @@ export class SrtpSession {
   #protectRtcpAt(buf: Uint8Array, base: number, length: number): number {
     if (length < 8) throw new RangeError('packet: RTCP packet shorter than its 8-byte header');
     if (buf[base]! >>> 6 !== 2) throw new RangeError('packet: RTCP version is not 2');
-    if (this.#srtcpProtected + 1 > SRTCP_MAX_PACKETS) {
-      throw new Error('master key lifetime exhausted: 2^31 SRTCP packets protected (RFC 3711 §9.2); re-key');
+    if (this.#srtcpProtected + 1 > this.#srtcpLimit) {
+      throw new Error(
+        `master key lifetime exhausted: ${this.#srtcpLimit} SRTCP packets protected (RFC 3711 §9.2, keyLifetime); re-key`,
+      );
     }
     const ssrc = readUint32(buf, base + 4);
     const stream = this.#streamForLocalUse(ssrc, 'protectRtcp');
@@ -891,7 +906,7 @@ function keyTransform(profile: SrtpProfileInfo, keys: SessionKeys): KeyedTransfo
 function validateCommon(
   options: SrtpSessionOptions | SrtpSessionKeyOptions,
   profile: SrtpProfileInfo,
-): { replayWindow: number; maxStreams: number; mki: Uint8Array; encryptSrtcp: boolean } {
+): { replayWindow: number; maxStreams: number; mki: Uint8Array; encryptSrtcp: boolean; keyLifetime: number } {
   const replayWindow = options.replayWindow ?? DEFAULT_REPLAY_WINDOW;
   if (
     !Number.isInteger(replayWindow) ||
@@ -910,11 +925,16 @@ function validateCommon(
   }
   const unencrypted = options.unencryptedSrtcp ?? false;
   if (typeof unencrypted !== 'boolean') throw new TypeError('unencryptedSrtcp must be a boolean');
+  const keyLifetime = options.keyLifetime ?? SRTP_MAX_PACKETS;
+  if (!Number.isInteger(keyLifetime) || keyLifetime < 1 || keyLifetime > SRTP_MAX_PACKETS) {
+    throw new RangeError('keyLifetime must be an integer in [1, 2^48]');
+  }
   return {
     replayWindow,
     maxStreams,
     mki: new Uint8Array(mki),
     encryptSrtcp: !unencrypted && profile.cipher !== 'NULL',
+    keyLifetime,
   };
 }
 

@@ -27,6 +27,7 @@ test('parses the RFC 4568 example line with lifetime and MKI', () => {
   assert.deepEqual(Buffer.from(a.keys[0]!.masterSalt), bytes.subarray(16));
   const options = sdesSessionOptions(a);
   assert.deepEqual(Array.from(options.mki!), [0, 0, 0, 1], 'MKI value 1 in 4 bytes, big-endian');
+  assert.equal(options.keyLifetime, 2 ** 20);
 });
 
 test('parses GCM and AES-256 suites, several keys and session parameters', () => {

@@ -226,6 +226,17 @@ test('refuses to protect past the SRTP index space and the SRTCP index space', (
   assert.throws(() => sender.protectRtcp(buildRtcp(SSRC, new Uint8Array(8))), /SRTCP index .* exhausted/);
 });
 
+test('keyLifetime caps the packets protected under the master key, SRTP and SRTCP counted apart', () => {
+  const { sender } = pair('SRTP_AES128_CM_HMAC_SHA1_80', { keyLifetime: 3 });
+  sender.protectRtp(rtp(1));
+  sender.protectRtpBatch([rtp(2), rtp(3, 0x77)]);
+  assert.throws(() => sender.protectRtp(rtp(4)), /master key lifetime exhausted: 3 SRTP packets/);
+  assert.throws(() => sender.protectRtpBatch([rtp(5)]), /lifetime exhausted/);
+  for (let i = 0; i < 3; i++) sender.protectRtcp(buildRtcp(i, new Uint8Array(4)));
+  assert.throws(() => sender.protectRtcp(buildRtcp(9, new Uint8Array(4))), /3 SRTCP packets/);
+  assert.throws(() => pair('SRTP_AES128_CM_HMAC_SHA1_80', { keyLifetime: 0 }), /keyLifetime/);
+});
+
 // ---------------------------------------------------------------- SRTCP
 
 test('SRTCP: replayed and too-old packets are rejected by index', () => {
