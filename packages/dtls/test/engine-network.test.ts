@@ -116,3 +116,26 @@ test('a server whose flight 6 was lost re-sends it when the client repeats fligh
   assert.equal(r.server.stats.retransmissions, 1, 'flight 6 was re-sent once, on the repeated flight 5');
   assert.equal(r.client.stats.retransmissions, 1);
 });
+
+test('any datagram of a repeated flight 5 brings flight 6 again, once per repetition', async () => {
+  const { DtlsEngine } = await import('../src/engine.js');
+  const { drain } = await import('./sim/craft.js');
+  const client = new DtlsEngine({ role: 'client', certificate: a, mtu: 300, retransmit: { initialMs: 100 } });
+  const server = new DtlsEngine({ role: 'server', certificate: b, mtu: 300, cookieExchange: false });
+  client.start(0);
+  for (const d of drain(client)) server.handleDatagram(d, 1);
+  for (const d of drain(server)) client.handleDatagram(d, 2);
+  for (const d of drain(client)) server.handleDatagram(d, 3);
+  assert.equal(server.state, 'connected');
+  drain(server); // flight 6 lost
+  client.handleTimeout(client.nextTimeout()!);
+  const again = drain(client);
+  assert.ok(again.length >= 2, 'flight 5 spans several datagrams at MTU 300');
+  // Only the first datagram (the start of the client Certificate) gets through: enough.
+  server.handleDatagram(again[0]!, 200);
+  assert.equal(server.stats.retransmissions, 1);
+  for (const d of again.slice(1)) server.handleDatagram(d, 201);
+  assert.equal(server.stats.retransmissions, 1, 'the rest of the same repetition adds nothing');
+  for (const d of drain(server)) client.handleDatagram(d, 202);
+  assert.equal(client.state, 'connected');
+});

@@ -208,7 +208,7 @@ export class ClientHandshake12 extends Dtls12Connection {
     // The server may reuse record numbers of its stateless reply; do not let them shadow the ServerHello.
     this.records.resetReadWindow(0);
     this.hello = this.buildClientHello(hvr.cookie.slice());
-    this.peerFlightEndSeq = m.messageSeq;
+    this.answeringPeerFlight(m.messageSeq);
     this.sendHello(now);
   }
 
@@ -355,7 +355,7 @@ export class ClientHandshake12 extends Dtls12Connection {
       );
     }
     entries.push(...this.changeCipherSpecAndFinished('client finished'));
-    this.peerFlightEndSeq = m.messageSeq;
+    this.answeringPeerFlight(m.messageSeq);
     this.phase = 'wait-finished';
     this.sendFlight(entries, now, false);
   }

@@ -69,9 +69,15 @@ export abstract class Dtls12Connection {
   private lastFlight: readonly FlightEntry[] | undefined;
   /** The last flight of the handshake is not timed: it is re-sent only when the peer repeats its flight. */
   private lastFlightIsFinal = false;
-  /** message_seq of the final message of the peer flight our last flight answers; seeing it again means our answer was lost. */
-  protected peerFlightEndSeq = -1;
+  /**
+   * message_seq range of the peer flight our last flight answers: seeing any of it again means our
+   * answer was lost (RFC 6347 §4.2.4).
+   */
+  private peerFlightStartSeq = 0;
+  private peerFlightEndSeq = -1;
   private retransmitRequested = false;
+  /** When our flight was last re-sent because the peer repeated its own. */
+  private lastEchoRetransmitAt = Number.NEGATIVE_INFINITY;
   /** A no_renegotiation warning was sent for the datagram being processed. */
   private renegotiationRefused = false;
   /** Next message_seq we send (RFC 6347 §4.2.2). */
@@ -137,7 +143,15 @@ export abstract class Dtls12Connection {
         if (this.isClosed()) break;
         this.processRecord(r, now);
       }
-      if (this.retransmitRequested && !this.isClosed()) this.retransmit(now, false);
+      // One answer per repetition of the peer's flight, however many datagrams it spans.
+      if (
+        this.retransmitRequested &&
+        !this.isClosed() &&
+        now - this.lastEchoRetransmitAt >= this.cfg.retransmitInitialMs / 2
+      ) {
+        this.lastEchoRetransmitAt = now;
+        this.retransmit(now, false);
+      }
     } catch (e) {
       // Network input must never throw out of the engine: a fault here is ours, reported as internal_error.
       this.abort(e);
@@ -238,12 +252,23 @@ export abstract class Dtls12Connection {
   }
 
   /**
-   * The peer re-sent a message we already processed. If it is the end of the flight our last flight
-   * answers, our answer was lost: re-send it (RFC 6347 §4.2.4), at most once per datagram.
+   * The peer re-sent a message we already processed. If it belongs to the flight our last flight
+   * answers, our answer was lost: re-send it (RFC 6347 §4.2.4).
    */
   private noteOldFragment(f: HandshakeFragment): void {
-    if (this.lastFlight !== undefined && f.messageSeq === this.peerFlightEndSeq)
+    if (
+      this.lastFlight !== undefined &&
+      f.messageSeq >= this.peerFlightStartSeq &&
+      f.messageSeq <= this.peerFlightEndSeq
+    ) {
       this.retransmitRequested = true;
+    }
+  }
+
+  /** The flight about to be sent answers the peer's flight that ended with message_seq `endSeq`. */
+  protected answeringPeerFlight(endSeq: number): void {
+    this.peerFlightStartSeq = this.peerFlightEndSeq + 1;
+    this.peerFlightEndSeq = endSeq;
   }
 
   private drainMessages(now: number): void {

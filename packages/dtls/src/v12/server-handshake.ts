@@ -278,7 +278,7 @@ export class ServerHandshake12 extends Dtls12Connection {
       );
     }
     entries.push(this.handshakeEntry(HandshakeType.server_hello_done, encodeServerHelloDone()));
-    this.peerFlightEndSeq = clientHelloSeq;
+    this.answeringPeerFlight(clientHelloSeq);
     this.phase =
       suite.keyExchange !== 'PSK' && this.cfg.requireClientCertificate
         ? 'wait-certificate'
@@ -338,7 +338,7 @@ export class ServerHandshake12 extends Dtls12Connection {
     this.checkPeerFinished(verifyData, 'client finished');
     this.transcript.add(m.msgType, m.messageSeq, m.body);
     const entries = this.changeCipherSpecAndFinished('server finished');
-    this.peerFlightEndSeq = m.messageSeq;
+    this.answeringPeerFlight(m.messageSeq);
     this.phase = 'done';
     this.sendFlight(entries, now, true);
     this.complete(now, true);
