@@ -4,7 +4,6 @@ import { clientHelloCookieParams } from './handshake/messages/client-hello.js';
 import { encodeHelloVerifyRequest } from './handshake/messages/hello-verify-request.js';
 import { ContentType, HandshakeType, ProtocolVersion } from './handshake/types.js';
 import { encodeRecord, splitDatagram } from './record/record-header.js';
-import { Reader } from './wire/reader.js';
 
 export interface DtlsCookieGateOptions {
   /** Source of the cookie secrets. Default node:crypto randomBytes. */
@@ -99,21 +98,41 @@ interface HelloPrefix {
   compressionMethods: Uint8Array;
 }
 
-/** The ClientHello fields up to compression_methods (RFC 6347 §4.2.1), from a possibly partial body. */
-function readHelloPrefix(body: Uint8Array): HelloPrefix | undefined {
-  try {
-    const r = new Reader(body);
-    const clientVersion = r.u16();
-    const random = r.bytesView(32);
-    const sessionId = r.vector(1, 'session_id', 0, 32);
-    const cookie = r.vector(1, 'cookie', 0, 255);
-    const suites = r.vector(2, 'cipher_suites', 2, 0xfffe);
-    if (suites.length % 2 !== 0) return undefined;
-    const cipherSuites: number[] = [];
-    for (let i = 0; i < suites.length; i += 2) cipherSuites.push((suites[i]! << 8) | suites[i + 1]!);
-    const compressionMethods = r.vector(1, 'compression_methods', 1, 255);
-    return { clientVersion, random, sessionId, cookie, cipherSuites, compressionMethods };
-  } catch {
+/**
+ * The ClientHello fields up to compression_methods (RFC 6347 §4.2.1), from a possibly partial body.
+ * Written without exceptions: it runs for every datagram from an unknown address.
+ */
+function readHelloPrefix(b: Uint8Array): HelloPrefix | undefined {
+  let pos = 0;
+  const vector = (lengthBytes: 1 | 2, max: number): Uint8Array | undefined => {
+    if (pos + lengthBytes > b.length) return undefined;
+    const len = lengthBytes === 1 ? b[pos]! : (b[pos]! << 8) | b[pos + 1]!;
+    pos += lengthBytes;
+    if (len > max || pos + len > b.length) return undefined;
+    const v = b.subarray(pos, pos + len);
+    pos += len;
+    return v;
+  };
+  if (b.length < 34) return undefined;
+  const clientVersion = (b[0]! << 8) | b[1]!;
+  const random = b.subarray(2, 34);
+  pos = 34;
+  const sessionId = vector(1, 32);
+  const cookie = vector(1, 255);
+  const suites = vector(2, 0xfffe);
+  const compressionMethods = vector(1, 255);
+  if (
+    sessionId === undefined ||
+    cookie === undefined ||
+    suites === undefined ||
+    suites.length < 2 ||
+    suites.length % 2 !== 0 ||
+    compressionMethods === undefined ||
+    compressionMethods.length === 0
+  ) {
     return undefined;
   }
+  const cipherSuites: number[] = [];
+  for (let i = 0; i < suites.length; i += 2) cipherSuites.push((suites[i]! << 8) | suites[i + 1]!);
+  return { clientVersion, random, sessionId, cookie, cipherSuites, compressionMethods };
 }
