@@ -3,8 +3,9 @@
  * certificate, fingerprint and SRTP-profile helpers a WebRTC endpoint needs.
  */
 
+// Alert registry values and names (RFC 5246 §7.2).
 export { AlertDescription, alertName } from './alert.js';
-// Identity: certificates and SDP fingerprints (RFC 8122).
+// Self-signed certificates for DTLS-SRTP.
 export {
   type DtlsCertificate,
   type GenerateCertificateOptions,
@@ -18,19 +19,22 @@ export {
   cipherSuiteById,
   cipherSuiteByName,
 } from './cipher-suites.js';
+// The engine's one configuration object (defaults documented field by field).
 export {
   DEFAULT_SRTP_PROFILES,
   type DtlsConfig,
   type DtlsGroupName,
   type DtlsPsk,
 } from './config.js';
+// Stateless HelloVerifyRequest front for a server socket (RFC 6347 §4.2.1).
 export {
   DtlsCookieGate,
   type DtlsCookieGateOptions,
   type DtlsCookieGateVerdict,
 } from './cookie-gate.js';
-// Engine (sans-IO) and its configuration, events and counters.
+// The sans-IO engine.
 export { DtlsEngine } from './engine.js';
+// Events and counters the engine reports.
 export type {
   DtlsCloseReason,
   DtlsDropReason,
@@ -38,6 +42,7 @@ export type {
   DtlsState,
   DtlsStats,
 } from './events.js';
+// SDP fingerprints (RFC 8122 §5).
 export {
   computeFingerprint,
   type FingerprintAlgorithm,
