@@ -131,11 +131,11 @@ export class SrtpSession {
         `masterSalt must be a Uint8Array of ${profile.saltLength} bytes for ${profile.name}`,
       );
     }
+    const common = validateCommon(options, profile);
     const keys =
       (options as { [SESSION_KEYS]?: DerivedKeys })[SESSION_KEYS] ??
       deriveSessionKeys(profile, masterKey, masterSalt);
     this.profile = profile;
-    const common = validateCommon(options, profile);
     this.replayWindow = common.replayWindow;
     this.maxStreams = common.maxStreams;
     this.#mki = common.mki;
@@ -388,12 +388,13 @@ export class SrtpSession {
   }
 
   /**
-   * Unprotects the SRTP packet packet[0, length) in place. On success, `result.packet` is a view
-   * of the plain RTP packet in the same memory. On failure nothing is modified.
+   * Unprotects the SRTP packet packet[0, packetLength) (default: the whole buffer) in place. On
+   * success, `result.packet` is a view of the plain RTP packet in the same memory. On failure
+   * nothing is modified. Only a packetLength outside [0, packet.length] (misuse) throws.
    */
-  unprotectRtpInPlace(packet: Uint8Array, length: number = packet.length): UnprotectRtpResult {
+  unprotectRtpInPlace(packet: Uint8Array, packetLength?: number): UnprotectRtpResult {
     if (!(packet instanceof Uint8Array)) return failure(UnprotectReason.truncated);
-    if (!(length >= 0 && length <= packet.length)) length = packet.length;
+    const length = checkPacketLength(packet, packetLength);
     const hl = rtpHeaderLength(packet, 0, length);
     if (typeof hl === 'string') return failure(hl);
     const trailer = this.#rtpTrailer;
@@ -777,10 +778,10 @@ export class SrtpSession {
     return this.unprotectRtcpInPlace(copy);
   }
 
-  /** Unprotects the SRTCP packet packet[0, length) in place; nothing is modified on failure. */
-  unprotectRtcpInPlace(packet: Uint8Array, length: number = packet.length): UnprotectRtcpResult {
+  /** Unprotects the SRTCP packet packet[0, packetLength) in place; nothing is modified on failure. */
+  unprotectRtcpInPlace(packet: Uint8Array, packetLength?: number): UnprotectRtcpResult {
     if (!(packet instanceof Uint8Array)) return failure(UnprotectReason.truncated);
-    if (!(length >= 0 && length <= packet.length)) length = packet.length;
+    const length = checkPacketLength(packet, packetLength);
     if (length < 8 + this.#rtcpTrailer) return failure(UnprotectReason.truncated);
     if (packet[0]! >>> 6 !== 2) return failure(UnprotectReason.badVersion);
     const mki = this.#mki;
@@ -985,6 +986,15 @@ function countNew(tentative: ReadonlyMap<number, unknown>, streams: ReadonlyMap<
   let count = 0;
   for (const ssrc of tentative.keys()) if (!streams.has(ssrc)) count++;
   return count;
+}
+
+/** The length to work on: the whole buffer, or an application-given prefix (validated: misuse throws). */
+function checkPacketLength(packet: Uint8Array, packetLength: number | undefined): number {
+  if (packetLength === undefined) return packet.length;
+  if (!Number.isInteger(packetLength) || packetLength < 0 || packetLength > packet.length) {
+    throw new RangeError('packetLength must be an integer in [0, packet.length]');
+  }
+  return packetLength;
 }
 
 function mkiMatches(packet: Uint8Array, at: number, mki: Uint8Array): boolean {

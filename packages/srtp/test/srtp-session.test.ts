@@ -380,6 +380,15 @@ test('unprotectRtpInPlace decrypts inside the caller buffer; unprotectRtp leaves
   assert.ok(inPlace.ok);
   assert.equal(inPlace.packet.buffer, wire.buffer);
   assert.deepEqual(wire.subarray(0, plain.length), plain);
+
+  // A packet at the start of a larger receive buffer, with its length given.
+  const big = Buffer.alloc(1500, 0xee);
+  const second = Buffer.from(sender.protectRtp(rtp(43)));
+  second.copy(big, 0);
+  const r2 = receiver.unprotectRtpInPlace(big, second.length);
+  assert.ok(r2.ok);
+  assert.deepEqual(Buffer.from(r2.packet), rtp(43));
+  assert.throws(() => receiver.unprotectRtpInPlace(big, 1501), /packetLength/);
 });
 
 test('batch unprotect: a forged packet in the batch costs no genuine packet its acceptance', () => {
@@ -415,4 +424,18 @@ test('batch unprotect across the wrap with reordering matches one-by-one unprote
     assert.deepEqual(got, expected, profile);
     assert.deepEqual(expected, [65533, 65535, 65534, 65537, 65536, 65539, 65538]);
   }
+});
+
+test('rejections are shared frozen values: no allocation, no stack trace per rejected packet', () => {
+  const { sender, receiver } = pair();
+  const forged = Buffer.from(sender.protectRtp(rtp(1)));
+  forged[13]! ^= 1;
+  const a = receiver.unprotectRtp(forged);
+  const b = receiver.unprotectRtp(forged);
+  assert.equal(a, b);
+  assert.ok(Object.isFrozen(a));
+  assert.equal('stack' in a, false);
+  const notBytes = undefined as unknown as Uint8Array;
+  assert.deepEqual(receiver.unprotectRtp(notBytes), { ok: false, reason: 'truncated' });
+  assert.deepEqual(receiver.unprotectRtcpInPlace(notBytes), { ok: false, reason: 'truncated' });
 });
