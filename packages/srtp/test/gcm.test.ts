@@ -290,6 +290,11 @@ test('misuse of the range, IV or tag position throws naming the parameter', () =
   assert.throws(() => gcm.seal(iv, aad, data, 0, 33, tag, 0), /end/);
   assert.throws(() => gcm.seal(iv, aad, data, 0, 32, tag, 1), /tagOffset/);
   assert.throws(() => gcm.open(iv, aad, data, 0, 32, tag, 1), /tagOffset/);
+  // The tag may follow the data in the same buffer, but not overlap it.
+  assert.throws(() => gcm.seal(iv, aad, data, 0, 20, data, 8), /tagOffset/);
+  assert.throws(() => gcm.open(iv, aad, data.subarray(4), 0, 10, data, 0), /tagOffset/);
+  gcm.seal(iv, aad, data, 0, 16, data, 16);
+  assert.equal(gcm.open(iv, aad, data, 0, 16, data, 16), true);
 });
 
 test('interleaved instances with different keys share the kernel without mixing keys', () => {

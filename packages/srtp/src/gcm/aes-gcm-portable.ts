@@ -1,5 +1,5 @@
 import { type Cipher, createCipheriv } from 'node:crypto';
-import { type AesGcmCipher, checkGcmCall, checkGcmKey, GCM_TAG_LENGTH } from './aes-gcm-reference.js';
+import { type AesGcmCipher, checkGcmCall, checkGcmKey, GCM_TAG_LENGTH } from './gcm-arguments.js';
 import { ghashKey, ghashLengths, ghashUpdate } from './ghash.js';
 
 /**

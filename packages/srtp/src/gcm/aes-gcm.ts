@@ -1,6 +1,6 @@
 import { type Cipher, createCipheriv } from 'node:crypto';
 import { AesGcmPortable } from './aes-gcm-portable.js';
-import { type AesGcmCipher, checkGcmCall, checkGcmKey, GCM_TAG_LENGTH } from './aes-gcm-reference.js';
+import { type AesGcmCipher, checkGcmCall, checkGcmKey, GCM_TAG_LENGTH } from './gcm-arguments.js';
 import {
   BUFFER_OFFSET,
   compileGcmKernel,
