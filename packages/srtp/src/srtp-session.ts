@@ -243,8 +243,10 @@ export class SrtpSession {
   }
 
   /**
-   * Protects several RTP packets; with AES-CM one keystream is computed for the whole batch.
-   * Returns one new SRTP buffer per packet, in order. Validates every packet before protecting any.
+   * Protects several RTP packets; with AES-CM one keystream is computed for the whole batch, with
+   * AES-GCM one AES call serves all of them. Returns one new SRTP buffer per packet, in order.
+   * Every packet's RTP header is checked before any is protected; a misuse found later (too many
+   * SSRCs, key exhausted) throws after the earlier packets advanced their streams' state.
    */
   protectRtpBatch(packets: readonly Uint8Array[]): Uint8Array[] {
     if (!Array.isArray(packets)) throw new TypeError('packets must be an array of Uint8Array');
