@@ -1,66 +1,28 @@
+import { rtcpAeadIv, rtpAeadIv } from './aead-iv.js';
 import { AesCounterMode, KeystreamLookahead } from './crypto/aes-counter-mode.js';
 import { HmacSha1 } from './crypto/hmac-sha1.js';
 import { AesGcm, type GcmPacket } from './gcm/aes-gcm.js';
 import { deriveSessionKeys, type SessionKeys } from './key-derivation.js';
-import { requireSrtpProfile, type SrtpProfileInfo, type SrtpProfileName } from './profile.js';
+import { requireSrtpProfile, type SrtpProfileInfo } from './profile.js';
 import { ReplayCheck, ReplayWindow } from './replay-window.js';
 import { failure, UnprotectReason, type UnprotectRtcpResult, type UnprotectRtpResult } from './result.js';
 import { estimateRolloverCounter, MAX_ROLLOVER_COUNTER } from './rollover-counter.js';
 import { readUint32, rtpHeaderLength, writeUint32 } from './rtp-header.js';
+import {
+  checkSessionKeys,
+  SRTCP_MAX_PACKETS,
+  SRTP_MAX_PACKETS,
+  type SrtpSessionKeyOptions,
+  type SrtpSessionOptions,
+  validateCommon,
+} from './session-options.js';
 import { SrtpStream } from './srtp-stream.js';
 
-export interface SrtpSessionOptions {
-  /** DTLS-SRTP registry name (e.g. 'SRTP_AES128_CM_HMAC_SHA1_80'), a known alias, or the registry value. */
-  readonly profile: SrtpProfileName | string | number;
-  /** Master key: 16 bytes (AES-128, NULL) or 32 bytes (AES-256). */
-  readonly masterKey: Uint8Array;
-  /** Master salt: 14 bytes (AES-CM, NULL) or 12 bytes (AEAD GCM, RFC 7714 §12). */
-  readonly masterSalt: Uint8Array;
-  /**
-   * Replay window length in packets, for SRTP and SRTCP, per SSRC (RFC 3711 §3.3.2).
-   * Default 1024; a multiple of 32 in [32, 32768].
-   */
-  readonly replayWindow?: number;
-  /**
-   * Most SSRCs one session tracks (default 4096). Per-SSRC state costs about
-   * replayWindow / 4 bytes. Beyond the limit, a packet from a new SSRC is rejected
-   * ('too-many-streams') on unprotect and protect throws; `deleteStream` frees an entry.
-   */
-  readonly maxStreams?: number;
-  /**
-   * Master Key Identifier (RFC 3711 §3.1) this session writes into every packet and requires on
-   * every incoming one; up to 16 bytes. Omitted: packets carry no MKI.
-   */
-  readonly mki?: Uint8Array;
-  /** Send SRTCP unencrypted (E flag 0) but authenticated (RFC 3711 §3.4). Default false. */
-  readonly unencryptedSrtcp?: boolean;
-  /**
-   * Master key lifetime in packets (e.g. the SDES `|2^31` of RFC 4568 §6.1): protect throws once
-   * this many SRTP, or this many SRTCP, packets were protected. It can only lower the RFC 3711
-   * §9.2 maxima (2^48 SRTP, 2^31 SRTCP), which always apply.
-   */
-  readonly keyLifetime?: number;
-}
+export type { SrtpSessionKeyOptions, SrtpSessionOptions } from './session-options.js';
+export { SRTCP_MAX_PACKETS, SRTP_MAX_PACKETS } from './session-options.js';
 
-/** Session keys given directly instead of a master key (known-answer tests, external KDFs). */
-export interface SrtpSessionKeyOptions {
-  readonly profile: SrtpProfileName | string | number;
-  readonly rtp: SessionKeys;
-  readonly rtcp: SessionKeys;
-  readonly replayWindow?: number;
-  readonly maxStreams?: number;
-  readonly mki?: Uint8Array;
-  readonly unencryptedSrtcp?: boolean;
-  readonly keyLifetime?: number;
-}
-
-/** RFC 3711 §9.2: a master key protects at most 2^48 SRTP packets and 2^31 SRTCP packets. */
-export const SRTP_MAX_PACKETS = 2 ** 48;
-export const SRTCP_MAX_PACKETS = 2 ** 31;
+/** Largest SRTCP index (31 bits, RFC 3711 §3.4). */
 const MAX_SRTCP_INDEX = 0x7fffffff;
-const DEFAULT_REPLAY_WINDOW = 1024;
-const DEFAULT_MAX_STREAMS = 4096;
-const MAX_MKI_LENGTH = 16;
 const GCM_TAG = 16;
 
 /** Options key through which fromSessionKeys hands ready session keys to the constructor. */
@@ -274,7 +236,7 @@ export class SrtpSession {
         const seq = (p[2]! << 8) | p[3]!;
         const roc = this.#senderRoc(this.#streamForLocalUse(ssrc, 'protect'), ssrc, seq);
         const iv = new Uint8Array(12);
-        this.#rtpIv(this.#rtp.aeadSalt, ssrc, roc, seq, iv);
+        rtpAeadIv(this.#rtp.aeadSalt, ssrc, roc, seq, iv);
         jobs[i] = { iv, aad: out.subarray(0, hl), data: out, start: hl, end: len, tag: out, tagOffset: len };
         if (mki.length > 0) out.set(mki, len + GCM_TAG);
         outs[i] = out;
@@ -330,7 +292,7 @@ export class SrtpSession {
     const t = this.#rtp;
     if (t.gcm !== undefined) {
       // RFC 7714 §8: AAD is the whole RTP header, the tag follows the ciphertext, then the MKI.
-      this.#rtpIv(t.aeadSalt, ssrc, roc, seq);
+      rtpAeadIv(t.aeadSalt, ssrc, roc, seq, this.#iv);
       t.gcm.seal(this.#iv, buf.subarray(base, base + hl), buf, base + hl, end, buf, end);
       if (mki.length > 0) buf.set(mki, end + GCM_TAG);
     } else {
@@ -429,7 +391,7 @@ export class SrtpSession {
 
     if (t.gcm !== undefined) {
       const tagAt = mkiAt - GCM_TAG;
-      this.#rtpIv(t.aeadSalt, ssrc, roc, seq);
+      rtpAeadIv(t.aeadSalt, ssrc, roc, seq, this.#iv);
       if (!t.gcm.open(this.#iv, packet.subarray(0, hl), packet, hl, tagAt, packet, tagAt)) {
         return failure(UnprotectReason.authFailed);
       }
@@ -631,7 +593,7 @@ export class SrtpSession {
       }
       const tagAt = mkiAt - GCM_TAG;
       const iv = new Uint8Array(12);
-      this.#rtpIv(this.#rtp.aeadSalt, ssrc, roc, seq, iv);
+      rtpAeadIv(this.#rtp.aeadSalt, ssrc, roc, seq, iv);
       jobs.push({
         iv,
         aad: packet.subarray(0, hl),
@@ -693,22 +655,6 @@ export class SrtpSession {
     return stream;
   }
 
-  /** RFC 7714 §8.1: IV = (0x0000 || SSRC || ROC || SEQ) XOR salt, into `iv` (default: the scratch IV). */
-  #rtpIv(salt: Uint8Array, ssrc: number, roc: number, seq: number, iv: Uint8Array = this.#iv): void {
-    iv[0] = salt[0]!;
-    iv[1] = salt[1]!;
-    iv[2] = salt[2]! ^ (ssrc >>> 24);
-    iv[3] = salt[3]! ^ ((ssrc >>> 16) & 0xff);
-    iv[4] = salt[4]! ^ ((ssrc >>> 8) & 0xff);
-    iv[5] = salt[5]! ^ (ssrc & 0xff);
-    iv[6] = salt[6]! ^ (roc >>> 24);
-    iv[7] = salt[7]! ^ ((roc >>> 16) & 0xff);
-    iv[8] = salt[8]! ^ ((roc >>> 8) & 0xff);
-    iv[9] = salt[9]! ^ (roc & 0xff);
-    iv[10] = salt[10]! ^ (seq >>> 8);
-    iv[11] = salt[11]! ^ (seq & 0xff);
-  }
-
   // ---------------------------------------------------------------- SRTCP
 
   /** Protects one (compound) RTCP packet; returns a new buffer holding the SRTCP packet. */
@@ -750,7 +696,7 @@ export class SrtpSession {
     const mki = this.#mki;
     if (t.gcm !== undefined) {
       // RFC 7714 §9: ciphertext || tag || E+index || MKI; IV per §9.1.
-      this.#rtcpIv(t.aeadSalt, ssrc, index);
+      rtcpAeadIv(t.aeadSalt, ssrc, index, this.#iv);
       if (encrypt) {
         const aad = this.#rtcpAad(buf, base, 8, word);
         t.gcm.seal(this.#iv, aad, buf, base + 8, end, buf, end);
@@ -811,7 +757,7 @@ export class SrtpSession {
     if (aead) {
       const tagAt = wordAt - GCM_TAG;
       if (tagAt < 8) return failure(UnprotectReason.truncated);
-      this.#rtcpIv(t.aeadSalt, ssrc, index);
+      rtcpAeadIv(t.aeadSalt, ssrc, index, this.#iv);
       let ok: boolean;
       if (encrypted) {
         const aad = this.#rtcpAad(packet, 0, 8, word);
@@ -844,23 +790,6 @@ export class SrtpSession {
     }
     window.accept(index);
     return { ok: true, packet: packet.subarray(0, plainLength), index };
-  }
-
-  /** RFC 7714 §9.1: IV = (0x0000 || SSRC || 0x0000 || 0 || SRTCP index) XOR salt. */
-  #rtcpIv(salt: Uint8Array, ssrc: number, index: number): void {
-    const iv = this.#iv;
-    iv[0] = salt[0]!;
-    iv[1] = salt[1]!;
-    iv[2] = salt[2]! ^ (ssrc >>> 24);
-    iv[3] = salt[3]! ^ ((ssrc >>> 16) & 0xff);
-    iv[4] = salt[4]! ^ ((ssrc >>> 8) & 0xff);
-    iv[5] = salt[5]! ^ (ssrc & 0xff);
-    iv[6] = salt[6]!;
-    iv[7] = salt[7]!;
-    iv[8] = salt[8]! ^ (index >>> 24);
-    iv[9] = salt[9]! ^ ((index >>> 16) & 0xff);
-    iv[10] = salt[10]! ^ ((index >>> 8) & 0xff);
-    iv[11] = salt[11]! ^ (index & 0xff);
   }
 
   /** SRTCP AEAD AAD (RFC 7714 §9.2/§9.3): packet[base, base + headLength) || E+index word. */
@@ -904,55 +833,6 @@ function keyTransform(profile: SrtpProfileInfo, keys: SessionKeys): KeyedTransfo
     gcm: undefined,
     aeadSalt: new Uint8Array(0),
   };
-}
-
-function validateCommon(
-  options: SrtpSessionOptions | SrtpSessionKeyOptions,
-  profile: SrtpProfileInfo,
-): { replayWindow: number; maxStreams: number; mki: Uint8Array; encryptSrtcp: boolean; keyLifetime: number } {
-  const replayWindow = options.replayWindow ?? DEFAULT_REPLAY_WINDOW;
-  if (
-    !Number.isInteger(replayWindow) ||
-    replayWindow < 32 ||
-    replayWindow > 32768 ||
-    replayWindow % 32 !== 0
-  ) {
-    throw new RangeError('replayWindow must be a multiple of 32 in [32, 32768]');
-  }
-  const maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
-  if (!Number.isInteger(maxStreams) || maxStreams < 1)
-    throw new RangeError('maxStreams must be a positive integer');
-  const mki = options.mki ?? new Uint8Array(0);
-  if (!(mki instanceof Uint8Array) || mki.length > MAX_MKI_LENGTH) {
-    throw new RangeError(`mki must be a Uint8Array of at most ${MAX_MKI_LENGTH} bytes`);
-  }
-  const unencrypted = options.unencryptedSrtcp ?? false;
-  if (typeof unencrypted !== 'boolean') throw new TypeError('unencryptedSrtcp must be a boolean');
-  const keyLifetime = options.keyLifetime ?? SRTP_MAX_PACKETS;
-  if (!Number.isInteger(keyLifetime) || keyLifetime < 1 || keyLifetime > SRTP_MAX_PACKETS) {
-    throw new RangeError('keyLifetime must be an integer in [1, 2^48]');
-  }
-  return {
-    replayWindow,
-    maxStreams,
-    mki: new Uint8Array(mki),
-    encryptSrtcp: !unencrypted && profile.cipher !== 'NULL',
-    keyLifetime,
-  };
-}
-
-function checkSessionKeys(profile: SrtpProfileInfo, keys: SessionKeys, name: string): void {
-  if (keys === null || typeof keys !== 'object')
-    throw new TypeError(`${name} must be an object of session keys`);
-  if (!(keys.encryptionKey instanceof Uint8Array) || keys.encryptionKey.length !== profile.keyLength) {
-    throw new RangeError(`${name}.encryptionKey must be ${profile.keyLength} bytes for ${profile.name}`);
-  }
-  if (!(keys.salt instanceof Uint8Array) || keys.salt.length !== profile.saltLength) {
-    throw new RangeError(`${name}.salt must be ${profile.saltLength} bytes for ${profile.name}`);
-  }
-  if (!(keys.authKey instanceof Uint8Array) || keys.authKey.length !== profile.authKeyLength) {
-    throw new RangeError(`${name}.authKey must be ${profile.authKeyLength} bytes for ${profile.name}`);
-  }
 }
 
 function checkBytes(packet: unknown, name: string): asserts packet is Uint8Array {
