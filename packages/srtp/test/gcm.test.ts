@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
 import test from 'node:test';
 import fc from 'fast-check';
-import { AesGcm, type GcmPacket, NATIVE_GCM_FROM_BYTES } from '../src/gcm/aes-gcm.js';
+import { AesGcm, type GcmPacket, gcmKernelMemoryBytes, NATIVE_GCM_FROM_BYTES } from '../src/gcm/aes-gcm.js';
 import { AesGcmPortable } from '../src/gcm/aes-gcm-portable.js';
 import { AesGcmReference } from '../src/gcm/aes-gcm-reference.js';
 
@@ -318,26 +318,56 @@ test('interleaved instances with different keys share the kernel without mixing 
   }
 });
 
-test('seals and opens a message larger than the kernel memory it starts with', () => {
+test('a batch larger than the kernel memory it starts with grows it and still matches node:crypto', () => {
+  const key = hex('000102030405060708090a0b0c0d0e0f');
+  const gcm = new AesGcm(key);
+  const items = Array.from({ length: 80 }, (_, i) => ({
+    iv: new Uint8Array(12).fill(i),
+    aad: new Uint8Array(12).fill(i + 1),
+    plain: Uint8Array.from({ length: NATIVE_GCM_FROM_BYTES - 1 - i }, (_, j) => (i * j) & 0xff),
+  }));
+  const packets: GcmPacket[] = items.map(({ iv, aad, plain }) => {
+    const data = new Uint8Array(plain.length + 16);
+    data.set(plain);
+    return { iv, aad, data, start: 0, end: plain.length, tag: data, tagOffset: plain.length };
+  });
+  gcm.sealBatch(packets);
+  assert.ok(gcmKernelMemoryBytes() > 80 * NATIVE_GCM_FROM_BYTES);
+  items.forEach(({ iv, aad, plain }, i) => {
+    const expected = nodeSeal(key, iv, aad, plain);
+    const p = packets[i]!;
+    assert.ok(Buffer.from(p.data.subarray(0, p.end)).equals(expected.c));
+    assert.ok(Buffer.from(p.data.subarray(p.end)).equals(expected.t));
+  });
+  assert.equal(gcm.openBatch(packets, new Uint8Array(packets.length)), packets.length);
+  items.forEach(({ plain }, i) => assert.deepEqual(packets[i]!.data.subarray(0, plain.length), plain));
+});
+
+test('a message of a megabyte goes through node AES-GCM without growing the kernel memory', () => {
   const key = hex('000102030405060708090a0b0c0d0e0f');
   const iv = hex('51753c6580c2726f20718414');
-  const aad = new Uint8Array(70_000).fill(3);
-  const data = Uint8Array.from({ length: 150_001 }, (_, i) => i & 0xff);
+  const aad = new Uint8Array(70_001).fill(3);
+  const data = Uint8Array.from({ length: 1_000_003 }, (_, i) => i & 0xff);
   const expected = nodeSeal(key, iv, aad, data);
+  const before = gcmKernelMemoryBytes();
   const buf = Uint8Array.from(data);
   const tag = new Uint8Array(16);
   const gcm = new AesGcm(key);
   gcm.seal(iv, aad, buf, 0, buf.length, tag, 0);
   assert.ok(Buffer.from(buf).equals(expected.c));
   assert.ok(Buffer.from(tag).equals(expected.t));
+  tag[3]! ^= 8;
+  assert.equal(gcm.open(iv, aad, buf, 0, buf.length, tag, 0), false);
+  tag[3]! ^= 8;
   assert.equal(gcm.open(iv, aad, buf, 0, buf.length, tag, 0), true);
-  assert.deepEqual(buf, data);
+  assert.ok(Buffer.from(buf).equals(Buffer.from(data)));
+  assert.equal(gcmKernelMemoryBytes(), before);
 });
 
 const batchPacket = fc.record({
   iv: fc.uint8Array({ minLength: 12, maxLength: 12 }),
   aad: fc.uint8Array({ maxLength: 40 }),
-  data: fc.uint8Array({ maxLength: 1300 }),
+  data: fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ minLength: 1300, maxLength: 1600 })),
 });
 
 test('sealBatch gives the same ciphertexts and tags as node:crypto per packet', () => {

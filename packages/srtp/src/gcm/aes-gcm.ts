@@ -7,6 +7,7 @@ import {
   GcmKernel,
   H_OFFSET,
   IV_OFFSET,
+  SPARE_BLOCK_OFFSETS,
   TAG_IN_OFFSET,
   TAG_OUT_OFFSET,
 } from './gcm-kernel.js';
@@ -24,6 +25,15 @@ const KERNEL: GcmKernel | undefined =
 const ZERO_BLOCK = new Uint8Array(16);
 
 /**
+ * Bytes of WebAssembly memory the shared kernel holds (0 without WebAssembly), for monitoring: it
+ * grows only to fit the largest batch of packets below NATIVE_GCM_FROM_BYTES, about 3 bytes per
+ * payload byte, and never shrinks.
+ */
+export function gcmKernelMemoryBytes(): number {
+  return KERNEL === undefined ? 0 : KERNEL.bytes(0).length;
+}
+
+/**
  * From this many bytes of data up, node's own AES-GCM (a fresh cipher per packet, hardware GHASH)
  * is faster than GHASH in the kernel: node's fixed cost per cipher is about that of 85 kernel
  * blocks (SIMD build) on the project's machine, the measured crossover lying between 1.2 and
@@ -31,8 +41,8 @@ const ZERO_BLOCK = new Uint8Array(16);
  */
 export const NATIVE_GCM_FROM_BYTES = 1400;
 
-/** A block of zeros in kernel memory, the "E(K, J0)" of a bare GHASH. */
-const ZERO_OFFSET = 32;
+/** Kernel blocks for a bare GHASH of one block: its input, and zeros as its "E(K, J0)". */
+const [ZERO_OFFSET, SINGLE_BLOCK_OFFSET] = SPARE_BLOCK_OFFSETS;
 
 /** One message of a batch: the arguments of `seal` / `open` as fields. */
 export interface GcmPacket {
@@ -64,12 +74,14 @@ export class AesGcm implements AesGcmCipher {
   readonly #h: Uint8Array;
   readonly #key: Buffer;
   readonly #gcmAlgorithm: 'aes-128-gcm' | 'aes-256-gcm';
+  readonly #ctrAlgorithm: 'aes-128-ctr' | 'aes-256-ctr';
   readonly #portable: AesGcmPortable | undefined;
 
   constructor(key: Uint8Array) {
     checkGcmKey(key);
     this.#key = Buffer.from(key);
     this.#gcmAlgorithm = key.length === 16 ? 'aes-128-gcm' : 'aes-256-gcm';
+    this.#ctrAlgorithm = key.length === 16 ? 'aes-128-ctr' : 'aes-256-ctr';
     this.#ecb = createCipheriv(key.length === 16 ? 'aes-128-ecb' : 'aes-256-ecb', key, null);
     this.#ecb.setAutoPadding(false);
     // H = CIPH_K(0^128) (SP 800-38D §6.4).
@@ -113,12 +125,12 @@ export class AesGcm implements AesGcmCipher {
   ): boolean {
     checkGcmCall(iv, aad, data, start, end, tag, tagOffset);
     if (KERNEL === undefined) return this.#portable!.open(iv, aad, data, start, end, tag, tagOffset);
+    if (end - start >= NATIVE_GCM_FROM_BYTES) {
+      return this.#openNative(KERNEL, iv, aad, data, start, end, tag, tagOffset);
+    }
     const streamBlocks = blocksOf(end - start) + 1;
     const work = BUFFER_OFFSET + 16 * streamBlocks;
     KERNEL.bytes(work + workSize(aad.length, end - start));
-    if (end - start >= NATIVE_GCM_FROM_BYTES) {
-      return this.#openNative(KERNEL, work, BUFFER_OFFSET, iv, aad, data, start, end, tag, tagOffset);
-    }
     this.#keystream(KERNEL, iv, BUFFER_OFFSET, streamBlocks, work);
     return openOne(KERNEL, BUFFER_OFFSET, work, aad, data, start, end, tag, tagOffset);
   }
@@ -169,20 +181,7 @@ export class AesGcm implements AesGcmCipher {
       const p = packets[i]!;
       let ok: boolean;
       if (p.end - p.start >= NATIVE_GCM_FROM_BYTES) {
-        // This packet's keystream goes after its GHASH input, clear of the batch's keystreams.
-        const ownStream = work + workSize(p.aad.length, p.end - p.start);
-        ok = this.#openNative(
-          KERNEL,
-          work,
-          ownStream,
-          p.iv,
-          p.aad,
-          p.data,
-          p.start,
-          p.end,
-          p.tag,
-          p.tagOffset,
-        );
+        ok = this.#openNative(KERNEL, p.iv, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
       } else {
         ok = openOne(KERNEL, stream, work, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
         stream += 16 * (blocksOf(p.end - p.start) + 1);
@@ -195,16 +194,16 @@ export class AesGcm implements AesGcmCipher {
 
   /**
    * Keystreams of the packets the kernel handles (those below NATIVE_GCM_FROM_BYTES), back to back
-   * from BUFFER_OFFSET; returns the work area after them, large enough for any packet's GHASH input
-   * and, for the native path, its keystream.
+   * from BUFFER_OFFSET; returns the work area after them, large enough for their GHASH inputs.
    */
   #batchKeystreams(kernel: GcmKernel, packets: readonly GcmPacket[]): number {
     let streamBlocks = 0;
     let largest = 0;
     for (const p of packets) {
       const length = p.end - p.start;
-      if (length < NATIVE_GCM_FROM_BYTES) streamBlocks += blocksOf(length) + 1;
-      largest = Math.max(largest, workSize(p.aad.length, length) + 16 * (blocksOf(length) + 1));
+      if (length >= NATIVE_GCM_FROM_BYTES) continue;
+      streamBlocks += blocksOf(length) + 1;
+      largest = Math.max(largest, workSize(p.aad.length, length));
     }
     const work = BUFFER_OFFSET + 16 * streamBlocks;
     kernel.bytes(work + largest);
@@ -240,19 +239,17 @@ export class AesGcm implements AesGcmCipher {
   }
 
   /**
-   * Open with node's AES-GCM computing GHASH, without its decipher (which throws on a forgery):
-   * a GCM encryption with the padded A || C as its only AAD and no plaintext hashes the same blocks
-   * as the real tag except the last, len(A' ) || 0 instead of len(A) || len(C). GHASH is linear in its
-   * blocks and the last one is multiplied by H once, so the real tag is that tag XOR
-   * ((len(A') || 0) XOR (len(A) || len(C))) * H (SP 800-38D §6.4), one kernel block. The kernel
-   * then checks the tag and, only if it matches, decrypts with the ECB keystream.
-   * `work` and `stream` are kernel offsets with room for the GHASH input and blocks + 1 keystream
-   * blocks, not overlapping.
+   * Open with node's AES-GCM computing GHASH, without its decipher (which throws on a forgery) and
+   * without copying the packet into kernel memory. A GCM encryption whose only AAD is A and C, each
+   * zero-padded (A' below), and whose plaintext is empty hashes the same blocks as the real tag
+   * except the last: len(A') || 0 instead of len(A) || len(C). GHASH is linear in its blocks and
+   * multiplies the last one by H once (SP 800-38D §6.4), so the real tag is that tag XOR
+   * ((len(A') || 0) XOR (len(A) || len(C))) * H: one block for the kernel. Only a matching tag
+   * lets the data be decrypted, by AES-CTR from inc32(J0) (the GCTR of §6.5; a 32-bit counter
+   * starting at 2 cannot carry into the IV within GCM's length limit).
    */
   #openNative(
     kernel: GcmKernel,
-    work: number,
-    stream: number,
     iv: Uint8Array,
     aad: Uint8Array,
     data: Uint8Array,
@@ -262,33 +259,39 @@ export class AesGcm implements AesGcmCipher {
     tagOffset: number,
   ): boolean {
     const length = end - start;
-    const blocks = blocksOf(length);
-    const dataAt = layOut(kernel, work, aad, data, start, end);
-    const lengthsAt = dataAt + 16 * blocks;
-    const hashedLength = lengthsAt - work;
-    const mem = kernel.bytes(0);
-    const k = kernel.exports;
-
+    const aadPadding = 16 * blocksOf(aad.length) - aad.length;
+    const dataPadding = 16 * blocksOf(length) - length;
     const cipher = createCipheriv(this.#gcmAlgorithm, this.#key, iv, { authTagLength: GCM_TAG_LENGTH });
-    cipher.setAAD(mem.subarray(work, lengthsAt));
+    cipher.setAAD(aad);
+    if (aadPadding > 0) cipher.setAAD(ZERO_BLOCK.subarray(0, aadPadding));
+    cipher.setAAD(data.subarray(start, end));
+    if (dataPadding > 0) cipher.setAAD(ZERO_BLOCK.subarray(0, dataPadding));
     cipher.final();
     const nativeTag = cipher.getAuthTag();
 
-    // The correcting block, over the length block layOut wrote.
-    xorUint32(mem, lengthsAt, Math.floor(hashedLength / 0x20000000));
-    xorUint32(mem, lengthsAt + 4, (hashedLength * 8) >>> 0);
+    const hashed = aad.length + aadPadding + length + dataPadding;
+    const mem = kernel.bytes(0);
+    const k = kernel.exports;
+    const fix = SINGLE_BLOCK_OFFSET;
+    writeUint32(mem, fix, Math.floor(aad.length / 0x20000000) ^ Math.floor(hashed / 0x20000000));
+    writeUint32(mem, fix + 4, ((aad.length * 8) >>> 0) ^ ((hashed * 8) >>> 0));
+    writeUint32(mem, fix + 8, Math.floor(length / 0x20000000));
+    writeUint32(mem, fix + 12, (length * 8) >>> 0);
     mem.fill(0, ZERO_OFFSET, ZERO_OFFSET + 16);
     mem.set(this.#h, H_OFFSET);
     k.setKey();
-    k.tag(lengthsAt, 1, ZERO_OFFSET, TAG_OUT_OFFSET);
+    k.tag(fix, 1, ZERO_OFFSET, TAG_OUT_OFFSET);
     for (let i = 0; i < GCM_TAG_LENGTH; i++)
       mem[TAG_OUT_OFFSET + i] = mem[TAG_OUT_OFFSET + i]! ^ nativeTag[i]!;
     mem.set(tag.subarray(tagOffset, tagOffset + GCM_TAG_LENGTH), TAG_IN_OFFSET);
     if (k.tagsEqual() === 0) return false;
 
-    this.#keystream(kernel, iv, stream, blocks + 1, stream + 16 * (blocks + 1));
-    k.xorBlocks(dataAt, stream + 16, blocks);
-    data.set(mem.subarray(dataAt, dataAt + length), start);
+    const counter = new Uint8Array(16);
+    counter.set(iv);
+    counter[15] = 2;
+    const ctr = createCipheriv(this.#ctrAlgorithm, this.#key, counter);
+    data.set(ctr.update(data.subarray(start, end)), start);
+    ctr.final();
     return true;
   }
 
@@ -388,13 +391,6 @@ function openOne(
   k.xorBlocks(dataAt, stream + 16, blocks);
   data.set(mem.subarray(dataAt, dataAt + length), start);
   return true;
-}
-
-function xorUint32(mem: Uint8Array, at: number, v: number): void {
-  mem[at] = mem[at]! ^ (v >>> 24);
-  mem[at + 1] = mem[at + 1]! ^ ((v >>> 16) & 0xff);
-  mem[at + 2] = mem[at + 2]! ^ ((v >>> 8) & 0xff);
-  mem[at + 3] = mem[at + 3]! ^ (v & 0xff);
 }
 
 function writeUint32(mem: Uint8Array, at: number, v: number): void {

@@ -14,8 +14,10 @@
  *
  * Memory layout (byte offsets):
  *   0   H, 16 bytes (written by the caller before `setKey`)
+ *   32  a block for the caller (e.g. zeros)
  *   48  IV, 12 bytes (written by the caller before `counters`)
  *   64  tag received, 16 bytes;  80  tag computed, 16 bytes
+ *   96  a block for the caller
  *   128 H slices, 9 operands x 4 slices x 8 bytes (SIMD build: 27 vectors, 432 bytes)
  *   1024 and up: per-call buffers laid out by the caller
  *
@@ -55,6 +57,7 @@ import {
 } from './wasm-assembler.js';
 
 export const H_OFFSET = 0;
+export const SPARE_BLOCK_OFFSETS = [32, 96] as const;
 export const IV_OFFSET = 48;
 export const TAG_IN_OFFSET = 64;
 export const TAG_OUT_OFFSET = 80;
