@@ -340,7 +340,9 @@ test('a batch larger than the kernel memory it starts with grows it and still ma
     assert.ok(Buffer.from(p.data.subarray(p.end)).equals(expected.t));
   });
   assert.equal(gcm.openBatch(packets, new Uint8Array(packets.length)), packets.length);
-  items.forEach(({ plain }, i) => assert.deepEqual(packets[i]!.data.subarray(0, plain.length), plain));
+  items.forEach(({ plain }, i) => {
+    assert.deepEqual(packets[i]!.data.subarray(0, plain.length), plain);
+  });
 });
 
 test('a message of a megabyte goes through node AES-GCM without growing the kernel memory', () => {
