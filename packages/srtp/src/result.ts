@@ -24,6 +24,8 @@ export const UnprotectReason = Object.freeze({
   tooManyStreams: 'too-many-streams',
   /** The packet's index would pass 2^48 (SRTP): the master key is exhausted. */
   indexExhausted: 'index-exhausted',
+  /** Longer than MAX_SRTP_PACKET_LENGTH: more than the 2^16 AES-CM blocks one IV may cover. */
+  tooLong: 'too-long',
 } as const);
 
 export type UnprotectFailureReason = (typeof UnprotectReason)[keyof typeof UnprotectReason];

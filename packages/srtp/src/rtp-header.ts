@@ -1,5 +1,12 @@
 import { type UnprotectFailureReason, UnprotectReason } from './result.js';
 
+/**
+ * Longest packet protect or unprotect handles: 2^16 AES blocks. AES-CM counts blocks in the low 16
+ * bits of the counter (RFC 3711 §4.1.1), so a longer payload would reuse keystream; no UDP
+ * datagram comes near it.
+ */
+export const MAX_SRTP_PACKET_LENGTH = 16 * 65536;
+
 /** RTP fixed header length (RFC 3550 §5.1). */
 export const RTP_FIXED_HEADER_LENGTH = 12;
 

@@ -7,7 +7,7 @@ import { requireSrtpProfile, type SrtpProfileInfo } from './profile.js';
 import { ReplayCheck, ReplayWindow } from './replay-window.js';
 import { failure, UnprotectReason, type UnprotectRtcpResult, type UnprotectRtpResult } from './result.js';
 import { estimateRolloverCounter, MAX_ROLLOVER_COUNTER } from './rollover-counter.js';
-import { readUint32, rtpHeaderLength, writeUint32 } from './rtp-header.js';
+import { MAX_SRTP_PACKET_LENGTH, readUint32, rtpHeaderLength, writeUint32 } from './rtp-header.js';
 import {
   checkSessionKeys,
   SRTCP_MAX_PACKETS,
@@ -346,6 +346,7 @@ export class SrtpSession {
   /** Unprotects one SRTP packet into a new buffer; the input is left untouched. */
   unprotectRtp(packet: Uint8Array): UnprotectRtpResult {
     if (!(packet instanceof Uint8Array)) return failure(UnprotectReason.truncated);
+    if (packet.length > MAX_SRTP_PACKET_LENGTH) return failure(UnprotectReason.tooLong);
     const copy = Buffer.allocUnsafe(packet.length);
     copy.set(packet, 0);
     return this.unprotectRtpInPlace(copy);
@@ -359,6 +360,7 @@ export class SrtpSession {
   unprotectRtpInPlace(packet: Uint8Array, packetLength?: number): UnprotectRtpResult {
     if (!(packet instanceof Uint8Array)) return failure(UnprotectReason.truncated);
     const length = checkPacketLength(packet, packetLength);
+    if (length > MAX_SRTP_PACKET_LENGTH) return failure(UnprotectReason.tooLong);
     const hl = rtpHeaderLength(packet, 0, length);
     if (typeof hl === 'string') return failure(hl);
     const trailer = this.#rtpTrailer;
@@ -439,6 +441,10 @@ export class SrtpSession {
         continue;
       }
       const length = packet.length;
+      if (length > MAX_SRTP_PACKET_LENGTH) {
+        results[i] = failure(UnprotectReason.tooLong);
+        continue;
+      }
       const hl = rtpHeaderLength(packet, 0, length);
       if (typeof hl === 'string') {
         results[i] = failure(hl);
@@ -530,6 +536,10 @@ export class SrtpSession {
         continue;
       }
       const length = packet.length;
+      if (length > MAX_SRTP_PACKET_LENGTH) {
+        results[i] = failure(UnprotectReason.tooLong);
+        continue;
+      }
       const hl = rtpHeaderLength(packet, 0, length);
       if (typeof hl === 'string') {
         results[i] = failure(hl);
@@ -721,6 +731,7 @@ export class SrtpSession {
   /** Unprotects one SRTCP packet into a new buffer; the input is left untouched. */
   unprotectRtcp(packet: Uint8Array): UnprotectRtcpResult {
     if (!(packet instanceof Uint8Array)) return failure(UnprotectReason.truncated);
+    if (packet.length > MAX_SRTP_PACKET_LENGTH) return failure(UnprotectReason.tooLong);
     const copy = Buffer.allocUnsafe(packet.length);
     copy.set(packet, 0);
     return this.unprotectRtcpInPlace(copy);
@@ -730,6 +741,7 @@ export class SrtpSession {
   unprotectRtcpInPlace(packet: Uint8Array, packetLength?: number): UnprotectRtcpResult {
     if (!(packet instanceof Uint8Array)) return failure(UnprotectReason.truncated);
     const length = checkPacketLength(packet, packetLength);
+    if (length > MAX_SRTP_PACKET_LENGTH) return failure(UnprotectReason.tooLong);
     if (length < 8 + this.#rtcpTrailer) return failure(UnprotectReason.truncated);
     if (packet[0]! >>> 6 !== 2) return failure(UnprotectReason.badVersion);
     const mki = this.#mki;
@@ -837,6 +849,9 @@ function keyTransform(profile: SrtpProfileInfo, keys: SessionKeys): KeyedTransfo
 
 function checkBytes(packet: unknown, name: string): asserts packet is Uint8Array {
   if (!(packet instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`);
+  if (packet.length > MAX_SRTP_PACKET_LENGTH) {
+    throw new RangeError(`${name} is longer than ${MAX_SRTP_PACKET_LENGTH} bytes (2^16 AES blocks)`);
+  }
 }
 
 function checkSsrc(ssrc: number): void {

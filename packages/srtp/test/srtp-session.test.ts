@@ -439,3 +439,13 @@ test('rejections are shared frozen values: no allocation, no stack trace per rej
   assert.deepEqual(receiver.unprotectRtp(notBytes), { ok: false, reason: 'truncated' });
   assert.deepEqual(receiver.unprotectRtcpInPlace(notBytes), { ok: false, reason: 'truncated' });
 });
+
+test('packets over 2^16 AES blocks are refused: too-long on unprotect, a throw on protect', () => {
+  const { sender, receiver } = pair();
+  const huge = Buffer.alloc(16 * 65536 + 1);
+  huge[0] = 0x80;
+  assert.deepEqual(receiver.unprotectRtp(huge), { ok: false, reason: 'too-long' });
+  assert.deepEqual(receiver.unprotectRtcpInPlace(huge), { ok: false, reason: 'too-long' });
+  assert.deepEqual(receiver.unprotectRtpBatchInPlace([huge])[0], { ok: false, reason: 'too-long' });
+  assert.throws(() => sender.protectRtp(huge), /packet is longer than 1048576 bytes/);
+});

@@ -103,6 +103,8 @@ export class AesCounterMode {
     byteLength: number,
   ): number {
     const blocks = (byteLength + 15) >>> 4;
+    // RFC 3711 §4.1.1: the block counter is 16 bits; more blocks would repeat keystream.
+    if (blocks > 65536) throw new RangeError('byteLength exceeds 2^16 AES blocks for one IV');
     const iv = this.#iv;
     const s = this.#salt;
     iv[0] = s[0]!;
