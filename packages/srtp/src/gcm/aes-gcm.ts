@@ -1,6 +1,12 @@
 import { type Cipher, createCipheriv } from 'node:crypto';
 import { AesGcmPortable } from './aes-gcm-portable.js';
-import { type AesGcmCipher, checkGcmCall, checkGcmKey, GCM_TAG_LENGTH } from './gcm-arguments.js';
+import {
+  type AesGcmCipher,
+  checkGcmCall,
+  checkGcmKey,
+  GCM_IV_LENGTH,
+  GCM_TAG_LENGTH,
+} from './gcm-arguments.js';
 import {
   BUFFER_OFFSET,
   compileGcmKernel,
@@ -137,9 +143,11 @@ export class AesGcm implements AesGcmCipher {
 
   /**
    * Seals every packet, with one AES call for the keystreams of the whole batch. Same result as
-   * calling `seal` on each in order. Each packet's IV must be fresh, as for `seal`.
+   * calling `seal` on each in order, provided no packet's bytes overlap another's. Each packet's IV
+   * must be fresh, as for `seal`.
    */
   sealBatch(packets: readonly GcmPacket[]): void {
+    if (!Array.isArray(packets)) throw new TypeError('packets must be an array of GcmPacket');
     for (const p of packets) checkGcmCall(p.iv, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
     if (KERNEL === undefined) {
       for (const p of packets) this.#portable!.seal(p.iv, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
@@ -162,6 +170,7 @@ export class AesGcm implements AesGcmCipher {
    * `verified[i]` and returns the number of authentic packets. One AES call for the whole batch.
    */
   openBatch(packets: readonly GcmPacket[], verified: Uint8Array): number {
+    if (!Array.isArray(packets)) throw new TypeError('packets must be an array of GcmPacket');
     for (const p of packets) checkGcmCall(p.iv, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
     if (!(verified instanceof Uint8Array) || verified.length < packets.length) {
       throw new RangeError('verified must be a Uint8Array with room for one result per packet');
@@ -213,7 +222,7 @@ export class AesGcm implements AesGcmCipher {
     for (const p of packets) {
       if (p.end - p.start >= NATIVE_GCM_FROM_BYTES) continue;
       const blocks = blocksOf(p.end - p.start) + 1;
-      mem.set(p.iv, IV_OFFSET);
+      copyBytes(p.iv, 0, mem, IV_OFFSET, GCM_IV_LENGTH);
       k.counters(at, blocks);
       at += 16 * blocks;
     }
@@ -283,7 +292,7 @@ export class AesGcm implements AesGcmCipher {
     k.tag(fix, 1, ZERO_OFFSET, TAG_OUT_OFFSET);
     for (let i = 0; i < GCM_TAG_LENGTH; i++)
       mem[TAG_OUT_OFFSET + i] = mem[TAG_OUT_OFFSET + i]! ^ nativeTag[i]!;
-    mem.set(tag.subarray(tagOffset, tagOffset + GCM_TAG_LENGTH), TAG_IN_OFFSET);
+    copyBytes(tag, tagOffset, mem, TAG_IN_OFFSET, GCM_TAG_LENGTH);
     if (k.tagsEqual() === 0) return false;
 
     const counter = new Uint8Array(16);
@@ -297,7 +306,7 @@ export class AesGcm implements AesGcmCipher {
 
   /** CIPH_K(J0) and the keystream of one packet at `at` (SP 800-38D §7.1 steps 2-3). */
   #keystream(kernel: GcmKernel, iv: Uint8Array, at: number, blocks: number, end: number): void {
-    kernel.bytes(0).set(iv, IV_OFFSET);
+    copyBytes(iv, 0, kernel.bytes(0), IV_OFFSET, GCM_IV_LENGTH);
     kernel.exports.counters(at, blocks);
     this.#encryptInPlace(kernel, at, end);
   }
@@ -306,7 +315,7 @@ export class AesGcm implements AesGcmCipher {
   #encryptInPlace(kernel: GcmKernel, from: number, to: number): void {
     const mem = kernel.bytes(0);
     mem.set(this.#ecb.update(mem.subarray(from, to)), from);
-    mem.set(this.#h, H_OFFSET);
+    copyBytes(this.#h, 0, mem, H_OFFSET, 16);
     kernel.exports.setKey();
   }
 }
@@ -365,7 +374,7 @@ function sealOne(
   mem.fill(0, dataAt + length, dataAt + 16 * blocks);
   k.tag(work, blocksOf(aad.length) + blocks + 1, stream, TAG_OUT_OFFSET);
   data.set(mem.subarray(dataAt, dataAt + length), start);
-  tagOut.set(mem.subarray(TAG_OUT_OFFSET, TAG_OUT_OFFSET + GCM_TAG_LENGTH), tagOffset);
+  copyBytes(mem, TAG_OUT_OFFSET, tagOut, tagOffset, GCM_TAG_LENGTH);
 }
 
 function openOne(
@@ -385,12 +394,17 @@ function openOne(
   const mem = kernel.bytes(0);
   const k = kernel.exports;
   k.tag(work, blocksOf(aad.length) + blocks + 1, stream, TAG_OUT_OFFSET);
-  mem.set(tag.subarray(tagOffset, tagOffset + GCM_TAG_LENGTH), TAG_IN_OFFSET);
+  copyBytes(tag, tagOffset, mem, TAG_IN_OFFSET, GCM_TAG_LENGTH);
   // SP 800-38D §7.2: no plaintext before the tag is verified, compared over all 16 bytes.
   if (k.tagsEqual() === 0) return false;
   k.xorBlocks(dataAt, stream + 16, blocks);
   data.set(mem.subarray(dataAt, dataAt + length), start);
   return true;
+}
+
+/** Copies a few bytes; cheaper than TypedArray.prototype.set with a subarray for a tag or an IV. */
+function copyBytes(from: Uint8Array, fromOffset: number, to: Uint8Array, toOffset: number, n: number): void {
+  for (let i = 0; i < n; i++) to[toOffset + i] = from[fromOffset + i]!;
 }
 
 function writeUint32(mem: Uint8Array, at: number, v: number): void {
