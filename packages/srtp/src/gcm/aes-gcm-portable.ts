@@ -7,10 +7,9 @@ import { ghashKey, ghashLengths, ghashUpdate } from './ghash.js';
  *
  * The plain JavaScript build, for runtimes without WebAssembly (e.g. node --jitless); AesGcm uses
  * it only there. Built from parts (NIST SP 800-38D §7): one long-lived AES-ECB cipher per key
- * encrypts, in a single call per packet, the pre-counter block J0 = IV || 1 (for the tag) and the counter blocks
- * inc32(J0), inc32^2(J0), ... (the keystream of GCTR); GHASH runs in constant-time code of our own
- * with 324 bytes of per-key state. Keyed state lives as long as the object; nothing is created per
- * packet but the cipher's output buffer.
+ * encrypts, in a single call per packet, the pre-counter block J0 = IV || 1 (for the tag) and the
+ * counter blocks inc32(J0), inc32^2(J0), ... (the keystream of GCTR); GHASH runs in constant-time
+ * code of our own (./ghash.ts) with 324 bytes of per-key state.
  */
 export class AesGcmPortable implements AesGcmCipher {
   readonly #ecb: Cipher;
