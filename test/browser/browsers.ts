@@ -101,12 +101,18 @@ export class BrowserPeer {
   /** Creates the peer connection, adds the fake microphone track and returns the offer SDP. */
   async createAudioOffer(): Promise<string> {
     return this.page.evaluate(async () => {
-      type Win = typeof globalThis & { pc?: RTCPeerConnection; iceStates?: string[] };
+      type Win = typeof globalThis & {
+        pc?: RTCPeerConnection;
+        iceStates?: string[];
+        connectionStates?: string[];
+      };
       const w = globalThis as Win;
       const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
       w.pc = pc;
       w.iceStates = [pc.iceConnectionState];
+      w.connectionStates = [pc.connectionState];
       pc.addEventListener('iceconnectionstatechange', () => w.iceStates!.push(pc.iceConnectionState));
+      pc.addEventListener('connectionstatechange', () => w.connectionStates!.push(pc.connectionState));
       let stream: MediaStream;
       try {
         stream = await navigator.mediaDevices.getUserMedia({ audio: true });
@@ -133,21 +139,35 @@ export class BrowserPeer {
     }, sdp);
   }
 
-  /** The sequence of iceConnectionState values seen so far. */
-  async iceStates(): Promise<string[]> {
-    return this.page.evaluate(() => [
-      ...((globalThis as typeof globalThis & { iceStates: string[] }).iceStates ?? []),
-    ]);
+  /** The sequence of iceConnectionState (or connectionState) values seen so far. */
+  async states(which: 'iceStates' | 'connectionStates' = 'iceStates'): Promise<string[]> {
+    return this.page.evaluate(
+      (key: string) => [...((globalThis as unknown as Record<string, string[] | undefined>)[key] ?? [])],
+      which,
+    );
   }
 
-  /** Polls until iceConnectionState is one of `wanted` (or any state ever reached is), or times out. */
+  /** Polls until iceConnectionState has been one of `wanted`; throws after timeoutMs. */
   async waitForIceState(wanted: readonly string[], timeoutMs: number): Promise<string[]> {
+    return this.waitForState('iceStates', wanted, timeoutMs);
+  }
+
+  /** Polls until connectionState (ICE and DTLS) has been one of `wanted`; throws after timeoutMs. */
+  async waitForConnectionState(wanted: readonly string[], timeoutMs: number): Promise<string[]> {
+    return this.waitForState('connectionStates', wanted, timeoutMs);
+  }
+
+  private async waitForState(
+    which: 'iceStates' | 'connectionStates',
+    wanted: readonly string[],
+    timeoutMs: number,
+  ): Promise<string[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const states = await this.iceStates();
-      if (states.some((s) => wanted.includes(s))) return states;
+      const seen = await this.states(which);
+      if (seen.some((s) => wanted.includes(s))) return seen;
       if (Date.now() > deadline)
-        throw new Error(`ICE state ${wanted.join('|')} not reached; saw ${states.join(' -> ')}`);
+        throw new Error(`${which}: ${wanted.join('|')} not reached; saw ${seen.join(' -> ')}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import test from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -12,12 +11,7 @@ import {
   withTimeout,
 } from './browsers.js';
 import { servePage } from './http-page.js';
-import {
-  insideLoopbackNamespace,
-  loopbackNamespaceCommand,
-  NETNS_MARKER,
-  namespaceUnavailableReason,
-} from './netns.js';
+import { insideLoopbackNamespace, namespaceUnavailableReason, rerunInLoopbackNamespace } from './netns.js';
 
 /**
  * Milestone 1 of the browser interop: a real Chromium and Firefox run ICE against our ICE-lite agent
@@ -128,29 +122,11 @@ if (insideLoopbackNamespace()) {
     skip: reason,
     timeout: 240_000,
   }, (t) => {
-    // Keep the loader flags (tsx) of this process, drop the test runner's own.
-    const execArgv = process.execArgv.filter((a) => !a.startsWith('--test'));
-    const [cmd, ...args] = loopbackNamespaceCommand([
-      process.execPath,
-      ...execArgv,
-      '--test',
-      '--test-reporter=tap',
-      THIS_FILE,
-    ]);
-    // The runner marks its child processes with NODE_TEST_CONTEXT; a nested runner must not inherit it.
-    const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-    const r = spawnSync(cmd!, args, {
-      env: { ...env, [NETNS_MARKER]: '1' },
-      encoding: 'utf8',
-      timeout: 230_000,
-      killSignal: 'SIGKILL',
+    const r = rerunInLoopbackNamespace(THIS_FILE, t, {
+      timeoutMs: 230_000,
+      diagnostics: /^\s*# (ice states|router stats)/,
     });
-    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-    for (const line of out.split('\n')) {
-      if (/^(ok|not ok) |^# (Subtest|pass|fail|skip)|^\s*# (ice states|router stats)/.test(line))
-        t.diagnostic(line.trim());
-    }
     assert.equal(r.error, undefined, `could not run the namespace: ${r.error}`);
-    assert.equal(r.status, 0, `browser tests failed inside the namespace:\n${out}`);
+    assert.equal(r.status, 0, `browser tests failed inside the namespace:\n${r.output}`);
   });
 }

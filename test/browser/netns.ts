@@ -39,3 +39,37 @@ export function loopbackNamespaceCommand(argv: readonly string[]): string[] {
     'ip link set lo up && ip route add default dev lo src 127.0.0.1 && (ip -6 route add default dev lo 2>/dev/null || true)';
   return ['unshare', '-n', 'sh', '-c', `${setup} && exec ${quoted}`];
 }
+
+/**
+ * Runs `testFile` with node's test runner inside a fresh loopback-only namespace and fails `t` when
+ * it fails. Summary lines and the diagnostics named in `diagnostics` are relayed to `t`.
+ */
+export function rerunInLoopbackNamespace(
+  testFile: string,
+  t: { diagnostic(message: string): void },
+  options: { timeoutMs: number; diagnostics?: RegExp },
+): { status: number | null; output: string; error?: Error } {
+  // Keep the loader flags (tsx) of this process, drop the test runner's own.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--test'));
+  const [cmd, ...args] = loopbackNamespaceCommand([
+    process.execPath,
+    ...execArgv,
+    '--test',
+    '--test-reporter=tap',
+    testFile,
+  ]);
+  // The runner marks its child processes with NODE_TEST_CONTEXT; a nested runner must not inherit it.
+  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  const r = spawnSync(cmd!, args, {
+    env: { ...env, [NETNS_MARKER]: '1' },
+    encoding: 'utf8',
+    timeout: options.timeoutMs,
+    killSignal: 'SIGKILL',
+  });
+  const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  for (const line of output.split('\n')) {
+    if (/^(ok|not ok) |^# (pass|fail|skip)/.test(line) || options.diagnostics?.test(line))
+      t.diagnostic(line.trim());
+  }
+  return { status: r.status, output, error: r.error };
+}
