@@ -119,7 +119,13 @@ test('STUN is routed by the USERNAME local ufrag; a passed check opens that tupl
   assert.equal(a.state, 'new');
   router.handleDatagram(check('sessA', PWD, true), '127.0.0.1', 5000, 2);
   assert.equal(a.state, 'connected');
-  assert.deepEqual([a.selectedTuple?.address, a.selectedTuple?.port], ['127.0.0.1', 5000]);
+  assert.deepEqual(a.selectedTuple, { address: '127.0.0.1', port: 5000 });
+  assert.ok(Object.isFrozen(a.selectedTuple), "the agent's own record is not handed out");
+  assert.equal(
+    got.sessA![0]!.tuple,
+    got.sessA![1]!.tuple,
+    'media handlers get the stored tuple, no per-packet object',
+  );
 });
 
 test('a check with the wrong password does not open the tuple; an unknown ufrag gets no answer', () => {

@@ -39,10 +39,14 @@ export interface IceLiteAgentOptions {
   workspace?: Sha1Workspace;
 }
 
-/** A remote address that passed a connectivity check (RFC 8445 §7.3.1.3: a valid pair for a lite agent). */
+/**
+ * A remote address that passed a connectivity check (RFC 8445 §7.3.1.3: a valid pair for a lite
+ * agent). The agent's own record; `view` is the immutable tuple handed to the embedding program.
+ */
 export interface ValidTuple extends TransportTuple {
   readonly key: string;
   readonly ip: IpAddressBytes;
+  readonly view: TransportTuple;
   lastCheckAt: number;
   /** Time of the latest check with USE-CANDIDATE, -1 if never nominated. */
   nominatedAt: number;
@@ -173,7 +177,7 @@ export class IceLiteAgent {
 
   /** The nominated tuple media is sent to, if any. */
   get selected(): TransportTuple | undefined {
-    return this.selectedTuple;
+    return this.selectedTuple?.view;
   }
 
   /** Whether datagrams from this tuple may pass to DTLS/SRTP (RFC 8445 §7.3.1.3, DESIGN: nothing else). */
@@ -182,7 +186,7 @@ export class IceLiteAgent {
   }
 
   validTuples(): TransportTuple[] {
-    return [...this.tuples.values()];
+    return [...this.tuples.values()].map((t) => t.view);
   }
 
   /**
@@ -225,10 +229,11 @@ export class IceLiteAgent {
       const ip = parseIpAddress(address);
       if (!ip || !Number.isInteger(port) || port < 0 || port > 65535) return this.drop('unknown-address');
       if (this.tuples.size >= this.maxValidTuples) evicted = this.evictOne();
-      tuple = { address, port, key, ip, lastCheckAt: now, nominatedAt: -1 };
+      const view: TransportTuple = Object.freeze({ address, port });
+      tuple = { address, port, key, ip, view, lastCheckAt: now, nominatedAt: -1 };
       this.tuples.set(key, tuple);
       newTuple = true;
-      this.events.push({ type: 'tuple-validated', tuple: { address, port } });
+      this.events.push({ type: 'tuple-validated', tuple: view });
     }
     tuple.lastCheckAt = now;
     this.lastValidAt = now;
@@ -239,7 +244,7 @@ export class IceLiteAgent {
       if (this.selectedTuple !== tuple) {
         this.selectedTuple = tuple;
         selectionChanged = true;
-        this.events.push({ type: 'selected', tuple: { address, port } });
+        this.events.push({ type: 'selected', tuple: tuple.view });
       }
     }
     this.stats.checksValid++;
@@ -253,7 +258,7 @@ export class IceLiteAgent {
     for (const t of this.tuples.values()) {
       if (now - t.lastCheckAt >= this.consentTimeoutMs) {
         this.tuples.delete(t.key);
-        this.events.push({ type: 'tuple-expired', tuple: { address: t.address, port: t.port } });
+        this.events.push({ type: 'tuple-expired', tuple: t.view });
         if (this.selectedTuple === t) this.selectedTuple = undefined;
       }
     }

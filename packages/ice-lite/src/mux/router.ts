@@ -133,7 +133,8 @@ export class UdpMuxRouter {
     drops: {},
   };
   private readonly sessionsByUfrag = new Map<string, MuxSession>();
-  private readonly sessionsByTuple = new Map<string, MuxSession>();
+  /** Checked remote tuples: the session that owns them and the tuple object given to handlers. */
+  private readonly sessionsByTuple = new Map<string, { session: MuxSession; tuple: TransportTuple }>();
   private readonly message = new StunMessage();
   private readonly workspace = new Sha1Workspace();
   private readonly sendFn: UdpMuxRouterOptions['send'];
@@ -200,13 +201,13 @@ export class UdpMuxRouter {
       case 'dtls':
       case 'rtp':
       case 'rtcp': {
-        const session = this.sessionsByTuple.get(tupleKey(address, port));
-        if (!session) return this.drop(`${kind}-unverified-source`);
-        const h = session.handlers;
+        const route = this.sessionsByTuple.get(tupleKey(address, port));
+        if (!route) return this.drop(`${kind}-unverified-source`);
+        const h = route.session.handlers;
         const handler = kind === 'dtls' ? h.onDtls : kind === 'rtp' ? h.onRtp : (h.onRtcp ?? h.onRtp);
         if (!handler) return this.drop('no-handler');
         this.stats[kind]++;
-        handler.call(h, bytes, { address, port });
+        handler.call(h, bytes, route.tuple);
         return kind;
       }
       default:
@@ -277,16 +278,16 @@ export class UdpMuxRouter {
     if (r.evicted) this.unroute(session, r.evicted.key);
     if (r.tuple && r.newTuple) {
       // The latest session to validate a tuple owns its media (a remote port belongs to one peer).
-      const previous = this.sessionsByTuple.get(r.tuple.key);
+      const previous = this.sessionsByTuple.get(r.tuple.key)?.session;
       if (previous && previous !== session) previous.tupleKeys.delete(r.tuple.key);
-      this.sessionsByTuple.set(r.tuple.key, session);
+      this.sessionsByTuple.set(r.tuple.key, { session, tuple: r.tuple.view });
       session.tupleKeys.add(r.tuple.key);
     }
   }
 
   private unroute(session: MuxSession, key: string): void {
     session.tupleKeys.delete(key);
-    if (this.sessionsByTuple.get(key) === session) this.sessionsByTuple.delete(key);
+    if (this.sessionsByTuple.get(key)?.session === session) this.sessionsByTuple.delete(key);
   }
 
   private drainEvents(session: MuxSession): void {
