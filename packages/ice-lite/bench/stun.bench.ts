@@ -115,10 +115,12 @@ const baseline = timeLoop('stun@2 decode+validate MI/FP+encode response', 1500, 
 console.log(`ratio rtcseal / stun: ${(ours / baseline).toFixed(1)}x   (target >= 150,000 req/s)`);
 
 // --- idle session memory ---
+/** JS heap plus memory outside it (typed-array backing stores). */
 function heapUsed(): number {
   gc!();
   gc!();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
 }
 for (const count of [1000, 10_000]) {
   const r = new UdpMuxRouter({ send: () => {}, maxSessions: count });
