@@ -21,6 +21,7 @@ import {
   x509Time,
 } from './crypto/der.js';
 
+import { importCertificatePublicKey } from './crypto/spki.js';
 import { computeFingerprint, type FingerprintAlgorithm } from './fingerprint.js';
 import { DecodeError } from './wire/decode-error.js';
 
@@ -159,6 +160,8 @@ export function loadCertificate(certPem: string, keyPem: string): DtlsCertificat
  * authenticates the certificate by its fingerprint (RFC 5763 §5).
  */
 export function publicKeyFromCertificate(der: Uint8Array): KeyObject {
+  const fast = importCertificatePublicKey(der);
+  if (fast !== undefined) return fast;
   try {
     return new X509Certificate(der).publicKey;
   } catch {

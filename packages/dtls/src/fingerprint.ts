@@ -36,9 +36,10 @@ export function computeFingerprint(der: Uint8Array, algorithm: FingerprintAlgori
 }
 
 function formatDigest(digest: Uint8Array): string {
-  const parts: string[] = [];
-  for (const b of digest) parts.push(b.toString(16).toUpperCase().padStart(2, '0'));
-  return parts.join(':');
+  return Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength)
+    .toString('hex')
+    .toUpperCase()
+    .replace(/(..)(?!$)/g, '$1:');
 }
 
 /**
@@ -54,7 +55,7 @@ export function parseFingerprint(text: string): ParsedFingerprint | undefined {
   if (m === null) return undefined;
   const algorithm = m[1]!.toLowerCase();
   if (!isAlgorithm(algorithm)) return undefined;
-  const digest = Uint8Array.from(m[2]!.split(':'), (h) => Number.parseInt(h, 16));
+  const digest = new Uint8Array(Buffer.from(m[2]!.replaceAll(':', ''), 'hex'));
   if (digest.length !== DIGEST_LENGTH[algorithm]) return undefined;
   return { algorithm, digest };
 }

@@ -31,8 +31,7 @@ export interface KeyShare {
   deriveSecret(peerPublic: Uint8Array): Uint8Array;
 }
 
-// DER prefixes turning raw X25519 keys into SPKI / PKCS#8 (RFC 8410).
-const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+// DER prefix turning a raw X25519 private key into PKCS#8 (RFC 8410 §7).
 const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
 const NIST: Record<23 | 24, { curve: string; pointLength: number }> = {
@@ -46,6 +45,22 @@ export function isKeyShareGroup(group: number): group is KeyShareGroup {
 
 function illegal(message: string): DecodeError {
   return new DecodeError(message, 47);
+}
+
+/**
+ * Raw X25519 keys travel through node as JWK (RFC 8037 §2: `x` is the raw
+ * public value, base64url): OpenSSL's DER encoder and decoder cost far more
+ * per handshake than the key agreement itself.
+ */
+function x25519PublicFromRaw(raw: Uint8Array): KeyObject {
+  return createPublicKey({
+    key: {
+      kty: 'OKP',
+      crv: 'X25519',
+      x: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64url'),
+    },
+    format: 'jwk',
+  });
 }
 
 function x25519Share(privateKey?: Uint8Array): KeyShare {
@@ -64,8 +79,8 @@ function x25519Share(privateKey?: Uint8Array): KeyShare {
     priv = pair.privateKey;
     pub = pair.publicKey;
   }
-  const spki = pub.export({ format: 'der', type: 'spki' });
-  const publicKey = new Uint8Array(spki.subarray(spki.length - 32));
+  const publicKey = new Uint8Array(Buffer.from(pub.export({ format: 'jwk' }).x ?? '', 'base64url'));
+  if (publicKey.length !== 32) throw new Error('x25519 public key export failed');
   return {
     group: 29,
     publicKey,
@@ -74,12 +89,7 @@ function x25519Share(privateKey?: Uint8Array): KeyShare {
       if (peerPublic.length !== 32) throw illegal(`x25519 public value of ${peerPublic.length} bytes`);
       let secret: Buffer;
       try {
-        const peer = createPublicKey({
-          key: Buffer.concat([X25519_SPKI_PREFIX, peerPublic]),
-          format: 'der',
-          type: 'spki',
-        });
-        secret = diffieHellman({ privateKey: priv, publicKey: peer });
+        secret = diffieHellman({ privateKey: priv, publicKey: x25519PublicFromRaw(peerPublic) });
       } catch {
         throw illegal('invalid x25519 public value');
       }
