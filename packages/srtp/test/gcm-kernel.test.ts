@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import fc from 'fast-check';
-import { BUFFER_OFFSET, compileGcmKernel, GcmKernel, H_OFFSET } from '../src/gcm/gcm-kernel.js';
-import { ghashKey, ghashUpdate } from '../src/gcm/ghash.js';
+import {
+  BUFFER_OFFSET,
+  compileGcmKernel,
+  GcmKernel,
+  GHASH_BLOCK_MULTIPLE,
+  H_POWERS_BYTES,
+  H_POWERS_OFFSET,
+  IV_OFFSET,
+} from '../src/gcm/gcm-kernel.js';
+import { ghashKey, ghashKeyPowers, ghashUpdate } from '../src/gcm/ghash.js';
 
 const builds = [
   { name: 'SIMD', kernel: new GcmKernel(compileGcmKernel(true)) },
@@ -19,16 +27,22 @@ function jsGhash(h: Uint8Array, blocks: Uint8Array): Uint8Array {
   return out;
 }
 
-/** The kernel's tag over `blocks` with a zero "E(K, J0)", i.e. the bare GHASH. */
+/**
+ * The kernel's tag over `blocks` with a zero "E(K, J0)", i.e. the bare GHASH; zero blocks lead the
+ * input to a multiple of GHASH_BLOCK_MULTIPLE, as the kernel requires.
+ */
 function kernelGhash(kernel: GcmKernel, h: Uint8Array, blocks: Uint8Array): Uint8Array {
-  const zeroAt = BUFFER_OFFSET + blocks.length;
+  const n = blocks.length / 16;
+  const lead = (GHASH_BLOCK_MULTIPLE - (n % GHASH_BLOCK_MULTIPLE)) % GHASH_BLOCK_MULTIPLE;
+  const zeroAt = BUFFER_OFFSET + 16 * (lead + n);
   const outAt = zeroAt + 16;
   const mem = kernel.bytes(outAt + 16);
-  mem.set(h, H_OFFSET);
+  mem.set(ghashKeyPowers(h, H_POWERS_BYTES / 16), H_POWERS_OFFSET);
   kernel.exports.setKey();
-  mem.set(blocks, BUFFER_OFFSET);
+  mem.fill(0, BUFFER_OFFSET, BUFFER_OFFSET + 16 * lead);
+  mem.set(blocks, BUFFER_OFFSET + 16 * lead);
   mem.fill(0, zeroAt, zeroAt + 16);
-  kernel.exports.tag(BUFFER_OFFSET, blocks.length / 16, zeroAt, outAt);
+  kernel.exports.tag(BUFFER_OFFSET, lead + n, zeroAt, outAt);
   return mem.slice(outAt, outAt + 16);
 }
 
@@ -63,7 +77,7 @@ for (const { name, kernel } of builds) {
   test(`${name} kernel writes counter blocks IV || 1, IV || 2, ... big-endian`, () => {
     const mem = kernel.bytes(BUFFER_OFFSET + 16 * 300);
     const iv = Uint8Array.from({ length: 12 }, (_, i) => 0xa0 + i);
-    mem.set(iv, 48);
+    mem.set(iv, IV_OFFSET);
     kernel.exports.counters(BUFFER_OFFSET, 300);
     for (const i of [0, 1, 254, 255, 256, 299]) {
       const block = mem.subarray(BUFFER_OFFSET + 16 * i, BUFFER_OFFSET + 16 * i + 16);

@@ -11,12 +11,16 @@ import {
   BUFFER_OFFSET,
   compileGcmKernel,
   GcmKernel,
-  H_OFFSET,
+  GHASH_BLOCK_MULTIPLE,
+  H_POWERS_BYTES,
+  H_POWERS_OFFSET,
   IV_OFFSET,
-  SPARE_BLOCK_OFFSETS,
+  SCRATCH_BLOCKS_OFFSET,
   TAG_IN_OFFSET,
   TAG_OUT_OFFSET,
+  ZERO_BLOCK_OFFSET,
 } from './gcm-kernel.js';
+import { ghashKeyPowers } from './ghash.js';
 
 /**
  * The WebAssembly kernel shared by every AesGcm of this thread. Its memory is scratch space only:
@@ -47,9 +51,6 @@ export function gcmKernelMemoryBytes(): number {
  */
 export const NATIVE_GCM_FROM_BYTES = 1400;
 
-/** Kernel blocks for a bare GHASH of one block: its input, and zeros as its "E(K, J0)". */
-const [ZERO_OFFSET, SINGLE_BLOCK_OFFSET] = SPARE_BLOCK_OFFSETS;
-
 /** One message of a batch: the arguments of `seal` / `open` as fields. */
 export interface GcmPacket {
   /** 12-byte IV. */
@@ -77,7 +78,8 @@ export interface GcmPacket {
  */
 export class AesGcm implements AesGcmCipher {
   readonly #ecb: Cipher;
-  readonly #h: Uint8Array;
+  /** H, H^2, H^3, H^4 (for GHASH four blocks at a time), 16 bytes each. */
+  readonly #hPowers: Uint8Array;
   readonly #key: Buffer;
   readonly #gcmAlgorithm: 'aes-128-gcm' | 'aes-256-gcm';
   readonly #ctrAlgorithm: 'aes-128-ctr' | 'aes-256-ctr';
@@ -91,7 +93,7 @@ export class AesGcm implements AesGcmCipher {
     this.#ecb = createCipheriv(key.length === 16 ? 'aes-128-ecb' : 'aes-256-ecb', key, null);
     this.#ecb.setAutoPadding(false);
     // H = CIPH_K(0^128) (SP 800-38D §6.4).
-    this.#h = Uint8Array.from(this.#ecb.update(ZERO_BLOCK));
+    this.#hPowers = ghashKeyPowers(this.#ecb.update(ZERO_BLOCK), H_POWERS_BYTES / 16);
     this.#portable = KERNEL === undefined ? new AesGcmPortable(key) : undefined;
   }
 
@@ -281,15 +283,17 @@ export class AesGcm implements AesGcmCipher {
     const hashed = aad.length + aadPadding + length + dataPadding;
     const mem = kernel.bytes(0);
     const k = kernel.exports;
-    const fix = SINGLE_BLOCK_OFFSET;
+    // The correcting block, after zero blocks that leave GHASH's zero start unchanged.
+    const fix = SCRATCH_BLOCKS_OFFSET + 16 * (GHASH_BLOCK_MULTIPLE - 1);
+    mem.fill(0, SCRATCH_BLOCKS_OFFSET, fix);
+    mem.fill(0, ZERO_BLOCK_OFFSET, ZERO_BLOCK_OFFSET + 16);
     writeUint32(mem, fix, Math.floor(aad.length / 0x20000000) ^ Math.floor(hashed / 0x20000000));
     writeUint32(mem, fix + 4, ((aad.length * 8) >>> 0) ^ ((hashed * 8) >>> 0));
     writeUint32(mem, fix + 8, Math.floor(length / 0x20000000));
     writeUint32(mem, fix + 12, (length * 8) >>> 0);
-    mem.fill(0, ZERO_OFFSET, ZERO_OFFSET + 16);
-    mem.set(this.#h, H_OFFSET);
+    copyBytes(this.#hPowers, 0, mem, H_POWERS_OFFSET, H_POWERS_BYTES);
     k.setKey();
-    k.tag(fix, 1, ZERO_OFFSET, TAG_OUT_OFFSET);
+    k.tag(SCRATCH_BLOCKS_OFFSET, GHASH_BLOCK_MULTIPLE, ZERO_BLOCK_OFFSET, TAG_OUT_OFFSET);
     for (let i = 0; i < GCM_TAG_LENGTH; i++)
       mem[TAG_OUT_OFFSET + i] = mem[TAG_OUT_OFFSET + i]! ^ nativeTag[i]!;
     copyBytes(tag, tagOffset, mem, TAG_IN_OFFSET, GCM_TAG_LENGTH);
@@ -315,20 +319,32 @@ export class AesGcm implements AesGcmCipher {
   #encryptInPlace(kernel: GcmKernel, from: number, to: number): void {
     const mem = kernel.bytes(0);
     mem.set(this.#ecb.update(mem.subarray(from, to)), from);
-    copyBytes(this.#h, 0, mem, H_OFFSET, 16);
+    copyBytes(this.#hPowers, 0, mem, H_POWERS_OFFSET, H_POWERS_BYTES);
     kernel.exports.setKey();
   }
 }
 
 const blocksOf = (bytes: number): number => Math.ceil(bytes / 16);
 
-/** Bytes of the GHASH input: A and C, each zero-padded to whole blocks, then len(A) || len(C). */
-const workSize = (aadLength: number, dataLength: number): number =>
-  16 * (blocksOf(aadLength) + blocksOf(dataLength) + 1);
+/** Blocks of the GHASH input: A and C, each zero-padded to whole blocks, then len(A) || len(C). */
+const hashedBlocks = (aadLength: number, dataLength: number): number =>
+  blocksOf(aadLength) + blocksOf(dataLength) + 1;
+
+/** Zero blocks in front of the GHASH input, to a multiple of GHASH_BLOCK_MULTIPLE. */
+const leadBlocks = (blocks: number): number =>
+  (GHASH_BLOCK_MULTIPLE - (blocks % GHASH_BLOCK_MULTIPLE)) % GHASH_BLOCK_MULTIPLE;
+
+/** Bytes `layOut` writes. */
+const workSize = (aadLength: number, dataLength: number): number => {
+  const blocks = hashedBlocks(aadLength, dataLength);
+  return 16 * (leadBlocks(blocks) + blocks);
+};
 
 /**
- * Writes the GHASH input of SP 800-38D §7.1 step 5 at `work`: A zero-padded, C zero-padded, and the
- * length block (64-bit big-endian bit counts). Returns the offset of C.
+ * Writes the GHASH input of SP 800-38D §7.1 step 5 at `work`: zero blocks to a multiple of
+ * GHASH_BLOCK_MULTIPLE (a zero block leaves GHASH's zero start unchanged), A zero-padded, C
+ * zero-padded, and the length block (64-bit big-endian bit counts). Returns the offset of C; the
+ * input is workSize() bytes from `work`.
  */
 function layOut(
   kernel: GcmKernel,
@@ -340,10 +356,12 @@ function layOut(
 ): number {
   const mem = kernel.bytes(0);
   const length = end - start;
-  const dataAt = work + 16 * blocksOf(aad.length);
+  const aadAt = work + 16 * leadBlocks(hashedBlocks(aad.length, length));
+  const dataAt = aadAt + 16 * blocksOf(aad.length);
   const lengthsAt = dataAt + 16 * blocksOf(length);
-  mem.set(aad, work);
-  mem.fill(0, work + aad.length, dataAt);
+  mem.fill(0, work, aadAt);
+  mem.set(aad, aadAt);
+  mem.fill(0, aadAt + aad.length, dataAt);
   mem.set(data.subarray(start, end), dataAt);
   mem.fill(0, dataAt + length, lengthsAt);
   writeUint32(mem, lengthsAt, Math.floor(aad.length / 0x20000000));
@@ -372,7 +390,7 @@ function sealOne(
   k.xorBlocks(dataAt, stream + 16, blocks);
   // The padding after the ciphertext must be zero again for GHASH.
   mem.fill(0, dataAt + length, dataAt + 16 * blocks);
-  k.tag(work, blocksOf(aad.length) + blocks + 1, stream, TAG_OUT_OFFSET);
+  k.tag(work, workSize(aad.length, length) / 16, stream, TAG_OUT_OFFSET);
   data.set(mem.subarray(dataAt, dataAt + length), start);
   copyBytes(mem, TAG_OUT_OFFSET, tagOut, tagOffset, GCM_TAG_LENGTH);
 }
@@ -393,7 +411,7 @@ function openOne(
   const dataAt = layOut(kernel, work, aad, data, start, end);
   const mem = kernel.bytes(0);
   const k = kernel.exports;
-  k.tag(work, blocksOf(aad.length) + blocks + 1, stream, TAG_OUT_OFFSET);
+  k.tag(work, workSize(aad.length, length) / 16, stream, TAG_OUT_OFFSET);
   copyBytes(tag, tagOffset, mem, TAG_IN_OFFSET, GCM_TAG_LENGTH);
   // SP 800-38D §7.2: no plaintext before the tag is verified, compared over all 16 bytes.
   if (k.tagsEqual() === 0) return false;

@@ -13,18 +13,25 @@
  * material in memory is H and its 36 slices, rewritten by every call.
  *
  * Memory layout (byte offsets):
- *   0   H, 16 bytes (written by the caller before `setKey`)
- *   32  a block for the caller (e.g. zeros)
- *   48  IV, 12 bytes (written by the caller before `counters`)
- *   64  tag received, 16 bytes;  80  tag computed, 16 bytes
- *   96  a block for the caller
- *   128 H slices, 9 operands x 4 slices x 8 bytes (SIMD build: 27 vectors, 432 bytes)
- *   1024 and up: per-call buffers laid out by the caller
+ *   0    H, H^2, H^3, H^4, 16 bytes each (written by the caller before `setKey`; the scalar build
+ *        reads H only)
+ *   64   tag received, 16 bytes;  80  tag computed, 16 bytes
+ *   96   IV, 12 bytes (written by the caller before `counters`)
+ *   112  a block of zeros for the caller;  128  four blocks for the caller
+ *   256  H slices (scalar build: 9 operands x 4 slices x 8 bytes; SIMD build: 81 vectors)
+ *   2048 SIMD build: operands and products between the phases of `tag`
+ *   4096 and up: per-call buffers laid out by the caller
  *
  * Two builds: with WebAssembly SIMD (./ghash-simd.ts), used where the engine accepts it, and scalar.
  */
 
-import { SIMD_H_SLICES_BYTES, simdSetKeyFunction, simdTagFunction } from './ghash-simd.js';
+import {
+  SIMD_BLOCKS_PER_STEP,
+  SIMD_H_SLICES_BYTES,
+  SIMD_TAG_SCRATCH_BYTES,
+  simdSetKeyFunction,
+  simdTagFunction,
+} from './ghash-simd.js';
 import {
   assembleModule,
   type Code,
@@ -56,14 +63,24 @@ import {
   when,
 } from './wasm-assembler.js';
 
-export const H_OFFSET = 0;
-export const SPARE_BLOCK_OFFSETS = [32, 96] as const;
-export const IV_OFFSET = 48;
+export const H_POWERS_OFFSET = 0;
+export const H_POWERS_BYTES = 64;
 export const TAG_IN_OFFSET = 64;
 export const TAG_OUT_OFFSET = 80;
-const H_SLICES_OFFSET = 128;
-export const BUFFER_OFFSET = 1024;
-if (H_SLICES_OFFSET + SIMD_H_SLICES_BYTES > BUFFER_OFFSET) throw new Error('GCM kernel layout overlaps');
+export const IV_OFFSET = 96;
+export const ZERO_BLOCK_OFFSET = 112;
+export const SCRATCH_BLOCKS_OFFSET = 128;
+const H_SLICES_OFFSET = 256;
+const SIMD_SCRATCH_OFFSET = 2048;
+export const BUFFER_OFFSET = 4096;
+/** The GHASH input of `tag` must be a whole number of these blocks (zero blocks may lead). */
+export const GHASH_BLOCK_MULTIPLE = SIMD_BLOCKS_PER_STEP;
+if (
+  H_SLICES_OFFSET + SIMD_H_SLICES_BYTES > SIMD_SCRATCH_OFFSET ||
+  SIMD_SCRATCH_OFFSET + SIMD_TAG_SCRATCH_BYTES > BUFFER_OFFSET
+) {
+  throw new Error('GCM kernel layout overlaps');
+}
 
 const MASK32 = 0xffffffffn;
 /** Slice j of a 32-bit operand: bits at positions j mod 4. */
@@ -271,8 +288,8 @@ const setKeyFunction: WasmFunction = (() => {
     results: [],
     locals: range(0, 11).map(() => I64),
     body: seq(
-      loadBigEndian(hi, i32(0), H_OFFSET),
-      loadBigEndian(lo, i32(0), H_OFFSET + 8),
+      loadBigEndian(hi, i32(0), H_POWERS_OFFSET),
+      loadBigEndian(lo, i32(0), H_POWERS_OFFSET + 8),
       karatsubaOperands(hi, lo, ops),
       ...ops.flatMap((operand, k) =>
         [0, 1, 2, 3].map((j) =>
@@ -360,7 +377,10 @@ const tagsEqualFunction: WasmFunction = {
 /** The module's bytes, with GHASH in SIMD or scalar code; assembled from the definitions above. */
 export function gcmKernelModuleBytes(simd: boolean): Uint8Array {
   const ghash = simd
-    ? [simdSetKeyFunction(H_OFFSET, H_SLICES_OFFSET), simdTagFunction(H_SLICES_OFFSET)]
+    ? [
+        simdSetKeyFunction(H_POWERS_OFFSET, H_SLICES_OFFSET),
+        simdTagFunction(H_SLICES_OFFSET, SIMD_SCRATCH_OFFSET),
+      ]
     : [setKeyFunction, tagFunction];
   return assembleModule([...ghash, countersFunction, xorBlocksFunction, tagsEqualFunction], 1);
 }

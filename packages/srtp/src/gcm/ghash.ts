@@ -225,6 +225,20 @@ export function ghashMultiply(y: Int32Array, hk: Int32Array): void {
   y[3] = z4;
 }
 
+/** H, H^2, ..., H^count as consecutive 16-byte blocks (for GHASH over several blocks per step). */
+export function ghashKeyPowers(h: Uint8Array, count: number): Uint8Array {
+  const powers = new Uint8Array(16 * count);
+  powers.set(h.subarray(0, 16));
+  const hk = ghashKey(h);
+  const view = new DataView(powers.buffer);
+  const y = Int32Array.from({ length: 4 }, (_, w) => view.getInt32(4 * w));
+  for (let e = 2; e <= count; e++) {
+    ghashMultiply(y, hk);
+    for (let w = 0; w < 4; w++) view.setInt32(16 * (e - 1) + 4 * w, y[w]!);
+  }
+  return powers;
+}
+
 /**
  * y <- GHASH_H(y, bytes[start, end)) with the final partial block zero-padded, as GCM pads the
  * additional data and the ciphertext separately (SP 800-38D §7.1 step 5).
