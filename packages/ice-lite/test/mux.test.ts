@@ -248,3 +248,42 @@ test('UdpMux over a real loopback socket: IPv4 through dual-stack and IPv6 peers
   assert.equal(session.state, 'connected');
   assert.equal(session.selectedTuple?.address, '::1');
 });
+
+test('UdpMux: a throwing session handler is reported to onError and the port keeps serving', async (t) => {
+  const errors: unknown[] = [];
+  const mux = await UdpMux.bind({
+    type: 'udp4',
+    address: '127.0.0.1',
+    onError: (e) => errors.push(e),
+  });
+  t.after(() => mux.close());
+  assert.deepEqual(
+    mux.candidates.map((c) => c.address),
+    ['127.0.0.1'],
+  );
+  mux.addSession({
+    ufrag: 'boom',
+    pwd: PWD,
+    onDtls: () => {
+      throw new Error('handler bug');
+    },
+  });
+  const client = createSocket('udp4');
+  await new Promise<void>((r) => client.bind(0, '127.0.0.1', r));
+  t.after(() => client.close());
+  const replies: Buffer[] = [];
+  client.on('message', (m) => replies.push(m));
+  client.send(check('boom', PWD, true, 1), mux.port, '127.0.0.1');
+  await new Promise((r) => setTimeout(r, 50));
+  client.send(DTLS, mux.port, '127.0.0.1');
+  await new Promise((r) => setTimeout(r, 50));
+  client.send(check('boom', PWD, true, 2), mux.port, '127.0.0.1');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(errors.length, 1);
+  assert.match(String(errors[0]), /handler bug/);
+  assert.equal(replies.length, 2, 'checks before and after the failing handler are answered');
+});
+
+test('UdpMux.bind rejects a bad port naming the option', async () => {
+  await assert.rejects(UdpMux.bind({ port: 70000 }), /options.port/);
+});

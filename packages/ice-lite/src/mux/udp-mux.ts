@@ -70,19 +70,24 @@ export class UdpMux {
   }
 
   static async bind(options: UdpMuxOptions = {}): Promise<UdpMux> {
-    const type = options.type ?? 'udp6';
-    const address = options.address ?? (type === 'udp6' ? '::' : '0.0.0.0');
-    const socket = createSocket({
-      type,
-      ipv6Only: type === 'udp6' ? (options.ipv6Only ?? false) : undefined,
-    });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(options.port ?? 0, address, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
+    if (
+      options.port !== undefined &&
+      (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
+    ) {
+      throw new RangeError('options.port must be 0..65535');
+    }
+    let type = options.type ?? 'udp6';
+    let address = options.address ?? (type === 'udp6' ? '::' : '0.0.0.0');
+    let socket: Socket;
+    try {
+      socket = await bindSocket(type, address, options.port ?? 0, options.ipv6Only ?? false);
+    } catch (err) {
+      // A host without IPv6: the default dual-stack socket falls back to IPv4 (explicit choices do not).
+      if (options.type !== undefined || options.address !== undefined) throw err;
+      type = 'udp4';
+      address = '0.0.0.0';
+      socket = await bindSocket(type, address, options.port ?? 0, false);
+    }
     const port = socket.address().port;
     const announced =
       options.announcedAddresses ?? defaultAnnounced(address, type, options.ipv6Only ?? false);
@@ -104,6 +109,28 @@ export class UdpMux {
     clearInterval(this.timer);
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
+}
+
+async function bindSocket(
+  type: 'udp4' | 'udp6',
+  address: string,
+  port: number,
+  ipv6Only: boolean,
+): Promise<Socket> {
+  const socket = createSocket({ type, ipv6Only: type === 'udp6' ? ipv6Only : undefined });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(port, address, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    socket.close();
+    throw err;
+  }
+  return socket;
 }
 
 function defaultAnnounced(bind: string, type: 'udp4' | 'udp6', ipv6Only: boolean): string[] {
