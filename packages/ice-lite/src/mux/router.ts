@@ -7,7 +7,7 @@ import {
 import type { RandomSource } from '../ice/credentials.js';
 import { type TransportTuple, tupleKey } from '../ice/tuple.js';
 import { Sha1Workspace } from '../stun/hmac-sha1.js';
-import { StunMessage, type StunParseError } from '../stun/message.js';
+import { latin1, StunMessage, type StunParseError } from '../stun/message.js';
 import { classifyDatagram } from './classify.js';
 
 /** Why the router dropped a datagram; each is a counter in `UdpMuxRouter.stats.drops`. */
@@ -257,9 +257,7 @@ export class UdpMuxRouter {
     const end = start + msg.usernameLength;
     let colon = start;
     while (colon < end && bytes[colon] !== 0x3a) colon++;
-    let ufrag = '';
-    for (let i = start; i < colon; i++) ufrag += String.fromCharCode(bytes[i]!);
-    const session = this.sessionsByUfrag.get(ufrag);
+    const session = this.sessionsByUfrag.get(latin1(bytes, start, colon));
     // Unknown ufrag: silence. Answering with 401 would tell a scanner which ufrags exist.
     if (!session) return this.drop('stun-unknown-ufrag');
     this.stats.stun++;

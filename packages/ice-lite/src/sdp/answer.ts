@@ -1,6 +1,6 @@
 import { isIPv6 } from 'node:net';
 import * as sdpTransform from 'sdp-transform';
-import { candidateToSdp, type IceCandidate } from '../ice/candidate.js';
+import type { IceCandidate } from '../ice/candidate.js';
 import type { AudioOffer } from './offer.js';
 
 export interface AudioAnswerOptions {
@@ -142,11 +142,6 @@ export function buildAudioAnswer(offer: AudioOffer, options: AudioAnswerOptions)
   };
   if (offer.bundle.length > 0) answer.groups = [{ type: 'BUNDLE', mids: mid }];
   return sdpTransform.write(answer);
-}
-
-/** Candidate lines for trickle or logging, `a=` prefix excluded. */
-export function candidateLines(candidates: readonly IceCandidate[]): string[] {
-  return candidates.map(candidateToSdp);
 }
 
 function sessionIdFrom(text: string): number {

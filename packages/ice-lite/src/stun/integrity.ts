@@ -50,11 +50,3 @@ export function verifyMessageIntegritySha256(msg: StunMessage, key: Uint8Array):
   for (let i = 0; i < len; i++) diff |= mac[i]! ^ bytes[at + 4 + i]!;
   return diff === 0;
 }
-
-/** Constant-time equality of two byte ranges of equal length (lengths are public). */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}

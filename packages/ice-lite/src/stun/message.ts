@@ -265,8 +265,3 @@ export function latin1(bytes: Uint8Array, start: number, end: number): string {
   for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
   return s;
 }
-
-/** RFC 7983 §7: a first byte of 0..3 means STUN on a multiplexed port. */
-export function looksLikeStun(bytes: Uint8Array): boolean {
-  return bytes.length >= HEADER_LENGTH && bytes[0]! < 4 && readU32(bytes, 4) === MAGIC_COOKIE;
-}
