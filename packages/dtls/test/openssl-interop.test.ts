@@ -520,3 +520,38 @@ test('the CLI exits non-zero with the reason when nobody answers', CASE, async (
     await ourCli.stop();
   }
 });
+
+test(
+  'the CLI client with --stay carries stdin to the peer and peer data to stdout, and exits 0 at end of input',
+  CASE,
+  async () => {
+    const { child, port } = await opensslServer(['-use_srtp', 'SRTP_AES128_CM_SHA1_80']);
+    const cli = cliCommand();
+    const ourCli = new Child(cli.command, [
+      ...cli.args,
+      'client',
+      `127.0.0.1:${port}`,
+      '--srtp',
+      'SRTP_AES128_CM_SHA1_80',
+      '--stay',
+      '--retransmit',
+      '200',
+    ]);
+    try {
+      await ourCli.waitFor(/Protocol: DTLS 1\.2/, 8000);
+      ourCli.write('typed into rtcseal\n');
+      await child.waitFor(/typed into rtcseal/, 5000);
+      child.write('typed into openssl\n');
+      await ourCli.waitFor(/typed into openssl/, 5000);
+      ourCli.endInput();
+      const code = await Promise.race([
+        ourCli.exited,
+        new Promise((r) => setTimeout(() => r('timeout'), 5000)),
+      ]);
+      assert.equal(code, 0, ourCli.tail());
+    } finally {
+      await ourCli.stop();
+      await child.stop();
+    }
+  },
+);
