@@ -64,7 +64,8 @@ export function rerunInLoopbackNamespace(
     env: { ...env, [NETNS_MARKER]: '1' },
     encoding: 'utf8',
     timeout: options.timeoutMs,
-    killSignal: 'SIGKILL',
+    // SIGTERM, not SIGKILL: puppeteer's SIGTERM handler then closes the browsers it launched.
+    killSignal: 'SIGTERM',
   });
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
   for (const line of output.split('\n')) {
