@@ -358,6 +358,15 @@ test('formats and parses IPv6 per RFC 5952', () => {
     assert.equal(formatIpAddress(parseIpAddress(s)!), s);
   }
   assert.equal(parseIpAddress('not an ip'), undefined);
+  fc.assert(
+    fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), (text) => {
+      const parsed = parseIpAddress(text);
+      assert.ok(parsed, text);
+      const again = parseIpAddress(formatIpAddress(parsed));
+      assert.deepEqual(again, parsed, text);
+    }),
+    { numRuns: 1000 },
+  );
   assert.equal(parseIpAddress('1.2.3.256'), undefined);
 });
 
