@@ -59,12 +59,21 @@ function makeCertificate(
   publicKey: KeyObject,
 ): DtlsCertificate {
   const der = chain[0]!;
+  const fingerprints = new Map<FingerprintAlgorithm, string>();
   return Object.freeze({
     der,
     chain: Object.freeze([...chain]),
     privateKey,
     publicKey,
-    fingerprint: (algorithm: FingerprintAlgorithm = 'sha-256') => computeFingerprint(der, algorithm),
+    fingerprint: (algorithm: FingerprintAlgorithm = 'sha-256') => {
+      // Computed once per algorithm: embedders ask for it on every connection.
+      let fp = fingerprints.get(algorithm);
+      if (fp === undefined) {
+        fp = computeFingerprint(der, algorithm);
+        fingerprints.set(algorithm, fp);
+      }
+      return fp;
+    },
     certPem: () => chain.map((c) => toPem('CERTIFICATE', c)).join(''),
     keyPem: () => privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   });

@@ -35,11 +35,21 @@ export function computeFingerprint(der: Uint8Array, algorithm: FingerprintAlgori
   return `${algorithm} ${formatDigest(digest)}`;
 }
 
+/** "00".."FF", to format digests without per-byte number formatting. */
+const HEX_PAIRS: readonly string[] = Object.freeze(
+  Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0')),
+);
+
 function formatDigest(digest: Uint8Array): string {
-  return Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength)
-    .toString('hex')
-    .toUpperCase()
-    .replace(/(..)(?!$)/g, '$1:');
+  let out = HEX_PAIRS[digest[0]!]!;
+  for (let i = 1; i < digest.length; i++) out += `:${HEX_PAIRS[digest[i]!]!}`;
+  return out;
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48; // 0-9
+  const l = c | 0x20; // ASCII lower case
+  return l >= 97 && l <= 102 ? l - 87 : -1; // a-f
 }
 
 /**
@@ -50,13 +60,24 @@ function formatDigest(digest: Uint8Array): string {
 export function parseFingerprint(text: string): ParsedFingerprint | undefined {
   if (typeof text !== 'string') return undefined;
   let t = text.trim();
-  if (t.toLowerCase().startsWith('a=fingerprint:')) t = t.slice('a=fingerprint:'.length).trim();
-  const m = /^(\S+)\s+([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2})*)$/.exec(t);
-  if (m === null) return undefined;
-  const algorithm = m[1]!.toLowerCase();
+  if (t.slice(0, 14).toLowerCase() === 'a=fingerprint:') t = t.slice(14).trim();
+  const space = t.search(/\s/);
+  if (space <= 0) return undefined;
+  const algorithm = t.slice(0, space).toLowerCase();
   if (!isAlgorithm(algorithm)) return undefined;
-  const digest = new Uint8Array(Buffer.from(m[2]!.replaceAll(':', ''), 'hex'));
-  if (digest.length !== DIGEST_LENGTH[algorithm]) return undefined;
+  const hex = t.slice(space).trimStart();
+  const n = DIGEST_LENGTH[algorithm];
+  // n pairs of hex digits separated by single colons.
+  if (hex.length !== 3 * n - 1) return undefined;
+  const digest = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = 3 * i;
+    if (i > 0 && hex.charCodeAt(p - 1) !== 58) return undefined; // ':'
+    const hi = hexValue(hex.charCodeAt(p));
+    const lo = hexValue(hex.charCodeAt(p + 1));
+    if (hi < 0 || lo < 0) return undefined;
+    digest[i] = (hi << 4) | lo;
+  }
   return { algorithm, digest };
 }
 

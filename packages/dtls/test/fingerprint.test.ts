@@ -38,6 +38,10 @@ test('a different digest, algorithm or malformed text never matches', () => {
   assert.equal(fingerprintMatches(der, OPENSSL_SHA256), false);
   assert.equal(fingerprintMatches(der, `sha-256 ${OPENSSL_SHA256}:00`), false);
   assert.equal(fingerprintMatches(der, ''), false);
+  assert.equal(fingerprintMatches(der, `sha-256 ${OPENSSL_SHA256.replaceAll(':', '-')}`), false);
+  assert.equal(fingerprintMatches(der, `sha-256 ${OPENSSL_SHA256.replace('28', 'G8')}`), false);
+  assert.equal(fingerprintMatches(der, `sha-256 ${OPENSSL_SHA256.slice(0, -3)}`), false);
+  assert.equal(fingerprintMatches(der, `sha-256 :${OPENSSL_SHA256.slice(1)}`), false);
 });
 
 test('parseFingerprint inverts computeFingerprint and returns undefined for arbitrary text', () => {
