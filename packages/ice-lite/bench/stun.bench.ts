@@ -61,7 +61,7 @@ function chromiumLikeCheck(i: number): Buffer {
   return Buffer.from(bytes);
 }
 
-function timeLoop(label: string, minMs: number, body: (i: number) => void): number {
+function timeLoop(label: string, minMs: number, body: (i: number) => void, unit = 'req'): number {
   // Warm-up, then run whole batches until minMs has passed.
   for (let i = 0; i < 20_000; i++) body(i);
   let n = 0;
@@ -73,7 +73,7 @@ function timeLoop(label: string, minMs: number, body: (i: number) => void): numb
   }
   const perSec = (n / elapsed) * 1000;
   console.log(
-    `${label.padEnd(58)} ${Math.round(perSec).toLocaleString('en-US').padStart(10)} req/s  ${((elapsed * 1000) / n).toFixed(2)} µs/req`,
+    `${label.padEnd(58)} ${Math.round(perSec).toLocaleString('en-US').padStart(10)} ${unit}/s  ${((elapsed * 1000) / n).toFixed(2)} µs/${unit}`,
   );
   return perSec;
 }
@@ -113,6 +113,30 @@ const baseline = timeLoop('stun@2 decode+validate MI/FP+encode response', 1500, 
   res.toBuffer();
 });
 console.log(`ratio rtcseal / stun: ${(ours / baseline).toFixed(1)}x   (target >= 150,000 req/s)`);
+
+// --- media path: RTP from checked tuples, classified and routed by 5-tuple to the session handler ---
+let delivered = 0;
+const mediaRouter = new UdpMuxRouter({ send: () => {}, maxSessions: SESSIONS });
+for (let i = 0; i < SESSIONS; i++) {
+  mediaRouter.addSession(
+    { ufrag: ufragOf(i), pwd: pwdOf(i), remoteUfrag: 'Ab3x', onRtp: () => void delivered++ },
+    0,
+  );
+  mediaRouter.handleDatagram(requests[i]!, '127.0.0.1', ports[i]!, 0);
+}
+const rtp = Buffer.alloc(172);
+rtp[0] = 0x80;
+rtp[1] = 111;
+timeLoop(
+  'rtcseal UdpMuxRouter RTP routing (classify+tuple lookup)',
+  1000,
+  (i) => {
+    const s = i % SESSIONS;
+    mediaRouter.handleDatagram(rtp, '127.0.0.1', ports[s]!, 1);
+  },
+  'pkt',
+);
+if (delivered === 0 || mediaRouter.stats.drops['rtp-unverified-source']) throw new Error('RTP not routed');
 
 // --- idle session memory ---
 /** JS heap plus memory outside it (typed-array backing stores). */
