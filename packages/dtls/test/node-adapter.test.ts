@@ -196,3 +196,32 @@ test('misuse throws naming the option', async () => {
   assert.throws(() => createDtlsServer({ port: 0, maxPeers: 0, certificate: serverCert }), /maxPeers/);
   assert.throws(() => createDtlsServer({ port: 0 }), /certificate/);
 });
+
+test('a connected peer silent for idleTimeoutMs is closed and leaves the table', CASE, async () => {
+  const { server, port } = await startServer({ idleTimeoutMs: 300 });
+  try {
+    const client = await connect({ ...FAST, host: '127.0.0.1', port, certificate: clientCert });
+    assert.equal(server.stats.peers, 1);
+    assert.equal((await client.closed).reason, 'close-notify');
+    assert.equal(server.stats.idleEvictions, 1);
+    assert.equal(server.stats.peers, 0);
+  } finally {
+    await server.close();
+  }
+});
+
+test('traffic keeps a peer past idleTimeoutMs', CASE, async () => {
+  const { server, port } = await startServer({ idleTimeoutMs: 400 });
+  try {
+    const client = await connect({ ...FAST, host: '127.0.0.1', port, certificate: clientCert });
+    for (let i = 0; i < 8; i++) {
+      client.send(Uint8Array.of(i));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(client.state, 'connected');
+    assert.equal(server.stats.idleEvictions, 0);
+    await client.close();
+  } finally {
+    await server.close();
+  }
+});

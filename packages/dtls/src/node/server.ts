@@ -16,6 +16,12 @@ export interface DtlsServerOptions extends Omit<DtlsConfig, 'role'> {
   readonly host?: string;
   /** Most peers (handshaking or connected) kept at once; new peers beyond it are dropped. Default 1024. */
   readonly maxPeers?: number;
+  /**
+   * A connected peer that sends nothing for this long is dropped from the table (DTLS has no
+   * keepalive of its own; a peer that vanished without close_notify would otherwise hold its slot).
+   * 0 disables. Default 300000 ms.
+   */
+  readonly idleTimeoutMs?: number;
   /** Rotation period of the HelloVerifyRequest cookie secret (ms). Default 60000. */
   readonly cookieRotationMs?: number;
 }
@@ -31,6 +37,8 @@ export interface DtlsServerStats {
   peerTableFull: number;
   /** Handshakes that ended without `connected`. */
   handshakeFailures: number;
+  /** Connected peers dropped after idleTimeoutMs of silence. */
+  idleEvictions: number;
 }
 
 interface ServerEvents {
@@ -64,6 +72,10 @@ export class DtlsServer extends EventEmitter<ServerEvents> {
   private readonly socket;
   private readonly sender: UdpSender;
   private readonly peers = new Map<string, DtlsConnection>();
+  /** Clock time of the last datagram from each peer. */
+  private readonly lastSeen = new Map<string, number>();
+  private readonly idleTimeoutMs: number;
+  private sweeper: NodeJS.Timeout | undefined;
   private readonly gate: DtlsCookieGate | undefined;
   private readonly maxPeers: number;
   private readonly engineConfig: DtlsConfig;
@@ -77,12 +89,23 @@ export class DtlsServer extends EventEmitter<ServerEvents> {
     gateDrops: 0,
     peerTableFull: 0,
     handshakeFailures: 0,
+    idleEvictions: 0,
   };
 
   /** @internal Use createDtlsServer(). */
   constructor(options: DtlsServerOptions, clock: Clock = monotonicClock) {
     super();
-    const { port = 0, host = '0.0.0.0', maxPeers = 1024, cookieRotationMs, ...config } = options;
+    const {
+      port = 0,
+      host = '0.0.0.0',
+      maxPeers = 1024,
+      idleTimeoutMs = 300_000,
+      cookieRotationMs,
+      ...config
+    } = options;
+    if (!Number.isFinite(idleTimeoutMs) || idleTimeoutMs < 0)
+      throw new RangeError('options.idleTimeoutMs must be a non-negative number');
+    this.idleTimeoutMs = idleTimeoutMs;
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new RangeError('options.port must be 0..65535');
     if (!Number.isInteger(maxPeers) || maxPeers < 1)
@@ -135,6 +158,7 @@ export class DtlsServer extends EventEmitter<ServerEvents> {
     const key = peerKey(rinfo.address, rinfo.port, rinfo.family);
     const existing = this.peers.get(key);
     if (existing !== undefined) {
+      this.lastSeen.set(key, this.clock());
       existing.receive(datagram);
       return;
     }
@@ -170,6 +194,7 @@ export class DtlsServer extends EventEmitter<ServerEvents> {
       (d) => this.sender.send(d, remote.port, remote.address),
       (info: DtlsCloseInfo) => {
         this.peers.delete(key);
+        this.lastSeen.delete(key);
         this.stats.peers = this.peers.size;
         if (connection.info === undefined) {
           this.stats.handshakeFailures++;
@@ -180,15 +205,47 @@ export class DtlsServer extends EventEmitter<ServerEvents> {
     );
     connection.on('connected', () => this.emit('connection', connection));
     this.peers.set(key, connection);
+    this.lastSeen.set(key, this.clock());
+    this.armSweeper();
     this.stats.peers = this.peers.size;
     connection.start();
     return connection;
+  }
+
+  /**
+   * One timer for the whole table: every quarter of the idle timeout, connected peers silent for
+   * longer are closed (close_notify, in case they are still there). Handshaking peers end by the
+   * engine's own handshake timeout.
+   */
+  private armSweeper(): void {
+    if (this.sweeper !== undefined || this.idleTimeoutMs === 0) return;
+    this.sweeper = setInterval(
+      () => {
+        const now = this.clock();
+        for (const [key, connection] of this.peers) {
+          if (connection.info === undefined) continue;
+          if (now - (this.lastSeen.get(key) ?? now) >= this.idleTimeoutMs) {
+            this.stats.idleEvictions++;
+            void connection.close();
+          }
+        }
+        if (this.peers.size === 0) this.stopSweeper();
+      },
+      Math.max(10, Math.floor(this.idleTimeoutMs / 4)),
+    );
+    this.sweeper.unref();
+  }
+
+  private stopSweeper(): void {
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    this.sweeper = undefined;
   }
 
   /** Sends close_notify to every peer, then closes the socket. */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.stopSweeper();
     for (const c of [...this.peers.values()]) {
       if (c.info !== undefined) await c.close();
       else c.abort('server closed');
