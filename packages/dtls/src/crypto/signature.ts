@@ -103,9 +103,11 @@ export function chooseSignatureScheme(
   peerSchemes: readonly number[],
 ): number | undefined {
   const type = privateKey.asymmetricKeyType;
-  const curve = type === 'ec' ? privateKey.asymmetricKeyDetails?.namedCurve : undefined;
-  const candidates = SCHEMES.filter((s) => s.keyType === type);
-  if (curve !== undefined) candidates.sort((a, b) => Number(b.curve === curve) - Number(a.curve === curve));
-  for (const s of candidates) if (peerSchemes.includes(s.id)) return s.id;
+  if (type === 'ec') {
+    const curve = privateKey.asymmetricKeyDetails?.namedCurve;
+    for (const s of SCHEMES)
+      if (s.keyType === 'ec' && s.curve === curve && peerSchemes.includes(s.id)) return s.id;
+  }
+  for (const s of SCHEMES) if (s.keyType === type && peerSchemes.includes(s.id)) return s.id;
   return undefined;
 }
