@@ -555,3 +555,39 @@ test(
     }
   },
 );
+
+test(
+  'our server picks the SRTP profile by its own preference among those openssl offers (RFC 5764 §4.1.1)',
+  CASE,
+  async () => {
+    const server = createDtlsServer({
+      ...FAST,
+      host: '127.0.0.1',
+      port: 0,
+      certificate: ours,
+      srtpProfiles: ['SRTP_AEAD_AES_256_GCM', 'SRTP_AEAD_AES_128_GCM', 'SRTP_AES128_CM_HMAC_SHA1_80'],
+    });
+    const { port } = await server.ready;
+    const accepted = once(server, 'connection') as Promise<[DtlsConnection]>;
+    const child = new Child('openssl', [
+      's_client',
+      '-dtls1_2',
+      '-connect',
+      `127.0.0.1:${port}`,
+      '-cert',
+      peerFiles.certFile,
+      '-key',
+      peerFiles.keyFile,
+      '-use_srtp',
+      'SRTP_AES128_CM_SHA1_80:SRTP_AEAD_AES_128_GCM',
+    ]);
+    try {
+      await child.waitFor(/SRTP Extension negotiated, profile=SRTP_AEAD_AES_128_GCM/, 8000);
+      const [connection] = await accepted;
+      assert.equal(connection.info?.srtpProfile, 'SRTP_AEAD_AES_128_GCM');
+    } finally {
+      await child.stop();
+      await server.close();
+    }
+  },
+);
