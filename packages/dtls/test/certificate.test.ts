@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import test from 'node:test';
 import { generateCertificate, loadCertificate, publicKeyFromCertificate } from '../src/certificate.js';
 import { signWithScheme, verifyWithScheme } from '../src/crypto/signature.js';
 import { fingerprintMatches } from '../src/fingerprint.js';
 import { DecodeError } from '../src/wire/decode-error.js';
+import { FIXTURE_CERT_PEM, FIXTURE_KEY_PEM } from './fixture-certificate.js';
 
-const fixtureCert = readFileSync(new URL('./fixtures/fixture-cert.pem', import.meta.url), 'utf8');
-const fixtureKey = readFileSync(new URL('./fixtures/fixture-key.pem', import.meta.url), 'utf8');
+const fixtureCert = FIXTURE_CERT_PEM;
+const fixtureKey = FIXTURE_KEY_PEM;
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 
 test('generates a self-signed ECDSA P-256 certificate with CN, short validity and a positive random serial', async () => {

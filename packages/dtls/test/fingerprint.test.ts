@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import test from 'node:test';
 import fc from 'fast-check';
 import { computeFingerprint, fingerprintMatches, parseFingerprint } from '../src/fingerprint.js';
+import { FIXTURE_CERT_PEM } from './fixture-certificate.js';
 
-const pem = readFileSync(new URL('./fixtures/fixture-cert.pem', import.meta.url), 'utf8');
+const pem = FIXTURE_CERT_PEM;
 const der = new Uint8Array(new X509Certificate(pem).raw);
 
 // Printed by `openssl x509 -in fixture-cert.pem -noout -fingerprint -sha1|-sha256|-sha512`.

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import test from 'node:test';
 import fc from 'fast-check';
 import { generateCertificate, publicKeyFromCertificate } from '../src/certificate.js';
@@ -13,6 +12,7 @@ import {
   utf8String,
 } from '../src/crypto/der.js';
 import { importCertificatePublicKey } from '../src/crypto/spki.js';
+import { FIXTURE_CERT_PEM } from './fixture-certificate.js';
 
 const jwk = (k: KeyObject) => JSON.stringify(k.export({ format: 'jwk' }));
 
@@ -31,7 +31,7 @@ test('extracts the same EC and RSA keys as a full X.509 parse', async () => {
     assert.ok(fast !== undefined);
     assert.equal(jwk(fast), jwk(new X509Certificate(cert.der).publicKey));
   }
-  const pem = readFileSync(new URL('./fixtures/fixture-cert.pem', import.meta.url), 'utf8');
+  const pem = FIXTURE_CERT_PEM;
   const der = new Uint8Array(new X509Certificate(pem).raw);
   assert.equal(jwk(importCertificatePublicKey(der)!), jwk(new X509Certificate(pem).publicKey));
 });
