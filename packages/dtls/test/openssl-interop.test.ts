@@ -591,3 +591,53 @@ test(
     }
   },
 );
+
+for (const matching of [true, false]) {
+  test(
+    `the CLI server with --fingerprint ${matching ? 'accepts the matching' : 'refuses a different'} openssl client certificate`,
+    CASE,
+    async () => {
+      const port = await freeUdpPort();
+      const cli = cliCommand();
+      const expected = matching ? peer.fingerprint() : ours.fingerprint();
+      const ourCli = new Child(cli.command, [
+        ...cli.args,
+        'server',
+        '--port',
+        String(port),
+        '--fingerprint',
+        expected,
+        '--timeout',
+        '10000',
+      ]);
+      let child: Child | undefined;
+      try {
+        await ourCli.waitFor(/Listening on/, 8000);
+        child = new Child('openssl', [
+          's_client',
+          '-dtls1_2',
+          '-connect',
+          `127.0.0.1:${port}`,
+          '-cert',
+          peerFiles.certFile,
+          '-key',
+          peerFiles.keyFile,
+        ]);
+        const code = await Promise.race([
+          ourCli.exited,
+          new Promise((r) => setTimeout(() => r('timeout'), 10_000)),
+        ]);
+        if (matching) {
+          assert.equal(code, 0, ourCli.tail());
+          assert.match(ourCli.stdout, new RegExp(`Peer fingerprint: ${peer.fingerprint()}`));
+        } else {
+          assert.equal(code, 1, ourCli.tail());
+          assert.match(ourCli.stderr, /bad_certificate/);
+        }
+      } finally {
+        await child?.stop();
+        await ourCli.stop();
+      }
+    },
+  );
+}
