@@ -225,3 +225,22 @@ test('traffic keeps a peer past idleTimeoutMs', CASE, async () => {
     await server.close();
   }
 });
+
+test('the client retransmits on its timer until a server that starts late answers', CASE, async () => {
+  const probe = createSocket('udp4');
+  await new Promise<void>((r) => probe.bind(0, '127.0.0.1', () => r()));
+  const port = probe.address().port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  const pending = connect({ ...FAST, host: '127.0.0.1', port, certificate: clientCert });
+  await new Promise((r) => setTimeout(r, 350));
+  const server = createDtlsServer({ ...FAST, host: '127.0.0.1', port, certificate: serverCert });
+  try {
+    await server.ready;
+    const client = await pending;
+    assert.equal(client.state, 'connected');
+    assert.ok(client.stats.datagramsSent >= 3, `sent ${client.stats.datagramsSent} datagrams`);
+    await client.close();
+  } finally {
+    await server.close();
+  }
+});
