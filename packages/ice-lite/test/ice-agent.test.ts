@@ -7,6 +7,7 @@ import {
   hostCandidates,
   type IceEvent,
   IceLiteAgent,
+  MAX_QUEUED_EVENTS,
 } from '../src/ice/index.js';
 import {
   HmacSha1Key,
@@ -347,4 +348,14 @@ test('host candidates: RFC 8445 priorities, IPv6 preferred, foundations per base
   assert.notEqual(cands[0]!.foundation, cands[1]!.foundation);
   assert.match(candidateToSdp(cands[1]!), /^candidate:[a-z0-9]+ 1 udp \d+ ::1 5000 typ host$/);
   assert.throws(() => hostCandidates([{ address: 'localhost', port: 1 }]), /addresses\[0\]\.address/);
+});
+
+test('the event queue is bounded when nobody polls it', () => {
+  const a = agent({ maxValidTuples: 1 });
+  // Each check from a new port validates a tuple (and evicts the previous one): one event each.
+  for (let port = 1; port <= 200; port++)
+    a.handleStun(parsed(check({ useCandidate: true })), '127.0.0.1', port, port);
+  const events = drain(a);
+  assert.equal(events.length, MAX_QUEUED_EVENTS);
+  assert.deepEqual(events.at(-1), { type: 'selected', tuple: { address: '127.0.0.1', port: 200 } });
 });

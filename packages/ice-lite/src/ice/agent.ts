@@ -81,6 +81,9 @@ export interface IceCheckResult {
   readonly selectionChanged?: boolean;
 }
 
+/** Events kept for pollEvent() before the oldest are dropped. */
+export const MAX_QUEUED_EVENTS = 64;
+
 export type IceCloseReason = 'consent-expired' | 'local-close';
 
 export type IceEvent =
@@ -233,7 +236,7 @@ export class IceLiteAgent {
       tuple = { address, port, key, ip, view, lastCheckAt: now, nominatedAt: -1 };
       this.tuples.set(key, tuple);
       newTuple = true;
-      this.events.push({ type: 'tuple-validated', tuple: view });
+      this.emit({ type: 'tuple-validated', tuple: view });
     }
     tuple.lastCheckAt = now;
     this.lastValidAt = now;
@@ -244,7 +247,7 @@ export class IceLiteAgent {
       if (this.selectedTuple !== tuple) {
         this.selectedTuple = tuple;
         selectionChanged = true;
-        this.events.push({ type: 'selected', tuple: tuple.view });
+        this.emit({ type: 'selected', tuple: tuple.view });
       }
     }
     this.stats.checksValid++;
@@ -258,7 +261,7 @@ export class IceLiteAgent {
     for (const t of this.tuples.values()) {
       if (now - t.lastCheckAt >= this.consentTimeoutMs) {
         this.tuples.delete(t.key);
-        this.events.push({ type: 'tuple-expired', tuple: t.view });
+        this.emit({ type: 'tuple-expired', tuple: t.view });
         if (this.selectedTuple === t) this.selectedTuple = undefined;
       }
     }
@@ -281,7 +284,7 @@ export class IceLiteAgent {
     this.closedReason = reason;
     this.tuples.clear();
     this.selectedTuple = undefined;
-    this.events.push({ type: 'closed', reason });
+    this.emit({ type: 'closed', reason });
   }
 
   private usernameMatches(msg: StunMessage): boolean {
@@ -312,6 +315,12 @@ export class IceLiteAgent {
       if (victim === this.selectedTuple) this.selectedTuple = undefined;
     }
     return victim;
+  }
+
+  /** Queues an event; an owner that never polls loses the oldest ones, never memory without bound. */
+  private emit(event: IceEvent): void {
+    if (this.events.length >= MAX_QUEUED_EVENTS) this.events.shift();
+    this.events.push(event);
   }
 
   private count(reason: IceRejectReason): void {
