@@ -123,7 +123,20 @@ async function weriftHandshake(certPem: string, keyPem: string): Promise<void> {
     new Promise<void>((resolve) => server.onConnect.subscribe(() => resolve())),
   ]);
   void client.connect();
-  await connected;
+  // A stuck handshake must not stall the run: give up on it after 5 s and count it.
+  let timer: NodeJS.Timeout | undefined;
+  const done = await Promise.race([
+    connected.then(() => true),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), 5000);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!done) {
+    client.close();
+    server.close();
+    throw new Error('werift handshake did not complete within 5 s');
+  }
   const same = sameBytes(client.exportKeyingMaterial(LABEL, 60), server.exportKeyingMaterial(LABEL, 60));
   client.close();
   server.close();
@@ -137,9 +150,15 @@ async function measure(
   let count = 0;
   const t0 = performance.now();
   let t = t0;
+  let failures = 0;
   while (t - t0 < ms) {
-    await run();
-    count++;
+    try {
+      await run();
+      count++;
+    } catch (e) {
+      failures++;
+      if (failures > 3) throw e;
+    }
     t = performance.now();
   }
   return { count, elapsed: t - t0 };
