@@ -161,7 +161,7 @@ async function measure(
     }
     t = performance.now();
   }
-  return { count, elapsed: t - t0 };
+  return { count, elapsed: t - t0, failures };
 }
 
 async function main(): Promise<void> {
@@ -179,6 +179,7 @@ async function main(): Promise<void> {
   const totals = { ours: { count: 0, elapsed: 0 }, werift: { count: 0, elapsed: 0 } };
   const rate = (t: { count: number; elapsed: number }) => (t.count * 1000) / t.elapsed;
   const ratios: number[] = [];
+  const failures = { ours: 0, werift: 0 };
   for (let i = 0; i < SLICES; i++) {
     const a = await measure(ours, MS_PER_SLICE);
     const b = await measure(theirs, MS_PER_SLICE);
@@ -186,6 +187,8 @@ async function main(): Promise<void> {
     totals.ours.elapsed += a.elapsed;
     totals.werift.count += b.count;
     totals.werift.elapsed += b.elapsed;
+    failures.ours += a.failures;
+    failures.werift += b.failures;
     ratios.push(rate(a) / rate(b));
   }
   ratios.sort((x, y) => x - y);
@@ -197,6 +200,8 @@ async function main(): Promise<void> {
   console.log(`DTLS 1.2 full handshake, ECDSA P-256 both sides, x25519, ${SUITE}, in memory, one process`);
   console.log(row('rtcseal', oursRate, totals.ours.count));
   console.log(row('werift 0.25.2', weriftRate, totals.werift.count));
+  if (failures.ours + failures.werift > 0)
+    console.log(`failed handshakes (not counted): rtcseal ${failures.ours}, werift ${failures.werift}`);
   console.log(
     `ratio rtcseal / werift: ${median.toFixed(2)}x median of ${SLICES} interleaved pairs (range ${ratios[0]!.toFixed(2)}-${ratios[SLICES - 1]!.toFixed(2)}), ${(oursRate / weriftRate).toFixed(2)}x overall`,
   );
