@@ -146,7 +146,7 @@ async function weriftHandshake(certPem: string, keyPem: string): Promise<void> {
 async function measure(
   run: () => void | Promise<void>,
   ms: number,
-): Promise<{ count: number; elapsed: number }> {
+): Promise<{ count: number; elapsed: number; failures: number }> {
   let count = 0;
   const t0 = performance.now();
   let t = t0;
