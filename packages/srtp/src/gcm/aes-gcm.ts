@@ -13,7 +13,6 @@ import {
   GcmKernel,
   GHASH_BLOCK_MULTIPLE,
   H_POWERS_BYTES,
-  H_POWERS_OFFSET,
   IV_OFFSET,
   SCRATCH_BLOCKS_OFFSET,
   TAG_IN_OFFSET,
@@ -291,8 +290,7 @@ export class AesGcm implements AesGcmCipher {
     writeUint32(mem, fix + 4, ((aad.length * 8) >>> 0) ^ ((hashed * 8) >>> 0));
     writeUint32(mem, fix + 8, Math.floor(length / 0x20000000));
     writeUint32(mem, fix + 12, (length * 8) >>> 0);
-    copyBytes(this.#hPowers, 0, mem, H_POWERS_OFFSET, H_POWERS_BYTES);
-    k.setKey();
+    kernel.loadKey(this.#hPowers);
     k.tag(SCRATCH_BLOCKS_OFFSET, GHASH_BLOCK_MULTIPLE, ZERO_BLOCK_OFFSET, TAG_OUT_OFFSET);
     for (let i = 0; i < GCM_TAG_LENGTH; i++)
       mem[TAG_OUT_OFFSET + i] = mem[TAG_OUT_OFFSET + i]! ^ nativeTag[i]!;
@@ -319,8 +317,7 @@ export class AesGcm implements AesGcmCipher {
   #encryptInPlace(kernel: GcmKernel, from: number, to: number): void {
     const mem = kernel.bytes(0);
     mem.set(this.#ecb.update(mem.subarray(from, to)), from);
-    copyBytes(this.#hPowers, 0, mem, H_POWERS_OFFSET, H_POWERS_BYTES);
-    kernel.exports.setKey();
+    kernel.loadKey(this.#hPowers);
   }
 }
 

@@ -430,6 +430,8 @@ interface KernelExports {
 export class GcmKernel {
   readonly #exports: KernelExports;
   #bytes: Uint8Array;
+  /** The H powers whose slices are loaded, by identity: a key used again needs no `setKey`. */
+  #loadedKey: Uint8Array | undefined;
 
   constructor(module: WasmModule) {
     this.#exports = new wasmApi.Instance(module).exports as unknown as KernelExports;
@@ -438,6 +440,17 @@ export class GcmKernel {
 
   get exports(): KernelExports {
     return this.#exports;
+  }
+
+  /**
+   * Makes `hPowers` (H^1..H^4, H_POWERS_BYTES, never modified by the caller) the key of the next
+   * `tag` calls. Successive calls for one key, the usual pattern of a media stream, skip the work.
+   */
+  loadKey(hPowers: Uint8Array): void {
+    if (this.#loadedKey === hPowers) return;
+    this.#bytes.set(hPowers, H_POWERS_OFFSET);
+    this.#exports.setKey();
+    this.#loadedKey = hPowers;
   }
 
   /** The memory as bytes, grown first when needed to hold `size` bytes. */
