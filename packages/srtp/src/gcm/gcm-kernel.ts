@@ -3,14 +3,16 @@
  * encoder of ./wasm-assembler.ts: counter blocks, keystream XOR, GHASH and the tag comparison.
  * AES itself stays in node:crypto; this module never sees the AES key, only H = CIPH_K(0^128).
  *
- * GHASH multiplies in constant time with 64-bit integer multiplications of operands with holes:
- * a 32-bit operand is split into four slices holding its bits at positions 0, 1, 2, 3 modulo 4.
- * The 64-bit product of one slice of x by one slice of H has its bits in one residue class modulo 4;
- * each position receives at most 8 one-bit partial products and 8 < 2^4, so no count spills into
- * the next position of the class, and masking each product to its class leaves the carry-less
- * product. 128 x 128 bits is two Karatsuba levels over 32-bit operands: 9 products of 16
- * multiplications each. No branch and no address depends on H or on the data; the only key
- * material in memory is H and its 36 slices, rewritten by every call.
+ * Two builds of GHASH: with WebAssembly SIMD (./ghash-simd.ts, four blocks per step), used where
+ * the engine accepts it, and the scalar one below. The scalar GHASH multiplies in constant time
+ * with 64-bit integer multiplications of operands with holes: a 32-bit operand is split into four
+ * slices holding its bits at positions 0, 1, 2, 3 modulo 4. The 64-bit product of one slice of x by
+ * one slice of H has its bits in one residue class modulo 4; each position receives at most 8
+ * one-bit partial products and 8 < 2^4, so no count spills into the next position of the class,
+ * and masking each product to its class leaves the carry-less product. 128 x 128 bits is two
+ * Karatsuba levels over 32-bit operands: 9 products of 16 multiplications each. In both builds no
+ * branch and no address depends on H or on the data. Key material in memory: H's powers and their
+ * slices, for the key last loaded.
  *
  * Memory layout (byte offsets):
  *   0    H, H^2, H^3, H^4, 16 bytes each (written by the caller before `setKey`; the scalar build
@@ -21,8 +23,6 @@
  *   256  H slices (scalar build: 9 operands x 4 slices x 8 bytes; SIMD build: 81 vectors)
  *   2048 SIMD build: operands and products between the phases of `tag`
  *   4096 and up: per-call buffers laid out by the caller
- *
- * Two builds: with WebAssembly SIMD (./ghash-simd.ts), used where the engine accepts it, and scalar.
  */
 
 import {
