@@ -74,7 +74,7 @@ export interface GcmPacket {
  * ./gcm-kernel.ts). Payloads of NATIVE_GCM_FROM_BYTES and more go to node's AES-GCM instead, whose
  * hardware GHASH outruns the kernel's there (for open, its tag is computed without the exception
  * node's decipher throws on a forgery). Per-key state: the AES-ECB cipher, the key and H^1..H^4
- * (64 bytes); about 1.8 KB of process memory per instance, most of it OpenSSL's cipher context.
+ * (64 bytes); about 2 KB of process memory per instance, most of it OpenSSL's cipher context.
  *
  * Misuse (wrong key or IV length, a range outside `data`, a tag overlapping the data) throws a
  * RangeError or TypeError naming the parameter. A wrong tag is a `false` from `open`, never a throw.
