@@ -17,6 +17,11 @@ const builds = [
   { name: 'scalar', kernel: new GcmKernel(compileGcmKernel(false)) },
 ];
 
+test('the SIMD build compiles on this engine and the scalar one when asked', () => {
+  assert.equal(builds[0]!.kernel.simd, true);
+  assert.equal(builds[1]!.kernel.simd, false);
+});
+
 /** GHASH of whole blocks by the plain-JS implementation (itself checked bit by bit in gcm-ghash.test.ts). */
 function jsGhash(h: Uint8Array, blocks: Uint8Array): Uint8Array {
   const y = new Int32Array(4);

@@ -43,6 +43,14 @@ export function gcmKernelMemoryBytes(): number {
 }
 
 /**
+ * Which GHASH serves the packets below NATIVE_GCM_FROM_BYTES: WebAssembly SIMD, scalar
+ * WebAssembly, or plain JavaScript where WebAssembly is disabled. For diagnostics.
+ */
+export function gcmGhashBuild(): 'wasm-simd' | 'wasm-scalar' | 'javascript' {
+  return KERNEL === undefined ? 'javascript' : KERNEL.simd ? 'wasm-simd' : 'wasm-scalar';
+}
+
+/**
  * From this many bytes of data up, node's own AES-GCM (a fresh cipher per packet, hardware GHASH)
  * is faster than GHASH in the kernel; the crossover measured on the project's machine lies near
  * 2 KB, above any SRTP packet on an Ethernet path. Both paths are constant-time and give identical

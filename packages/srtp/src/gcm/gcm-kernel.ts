@@ -399,19 +399,25 @@ interface WasmApi {
 }
 const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
+/** A compiled kernel and whether it is the SIMD build. */
+export interface CompiledGcmKernel {
+  module: WasmModule;
+  simd: boolean;
+}
+
 /**
  * Compiles the kernel (synchronously: it is a few kilobytes): the SIMD build unless `simd` is false
  * or the engine rejects it (no SIMD support), then the scalar one.
  */
-export function compileGcmKernel(simd = true): WasmModule {
+export function compileGcmKernel(simd = true): CompiledGcmKernel {
   if (simd) {
     try {
-      return new wasmApi.Module(gcmKernelModuleBytes(true));
+      return { module: new wasmApi.Module(gcmKernelModuleBytes(true)), simd: true };
     } catch {
       // Fall through to the scalar build.
     }
   }
-  return new wasmApi.Module(gcmKernelModuleBytes(false));
+  return { module: new wasmApi.Module(gcmKernelModuleBytes(false)), simd: false };
 }
 
 interface KernelExports {
@@ -433,8 +439,12 @@ export class GcmKernel {
   /** The H powers whose slices are loaded, by identity: a key used again needs no `setKey`. */
   #loadedKey: Uint8Array | undefined;
 
-  constructor(module: WasmModule) {
-    this.#exports = new wasmApi.Instance(module).exports as unknown as KernelExports;
+  /** Whether GHASH runs in the SIMD build. */
+  readonly simd: boolean;
+
+  constructor(compiled: CompiledGcmKernel) {
+    this.simd = compiled.simd;
+    this.#exports = new wasmApi.Instance(compiled.module).exports as unknown as KernelExports;
     this.#bytes = new Uint8Array(this.#exports.memory.buffer);
   }
 
