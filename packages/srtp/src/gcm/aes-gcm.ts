@@ -51,12 +51,16 @@ export function gcmGhashBuild(): 'wasm-simd' | 'wasm-scalar' | 'javascript' {
 }
 
 /**
- * From this many bytes of data up, node's own AES-GCM (a fresh cipher per packet, hardware GHASH)
+ * From this many bytes of AAD and data together, node's own AES-GCM (a fresh cipher per packet, hardware GHASH)
  * is faster than GHASH in the kernel; the crossover measured on the project's machine lies near
  * 2 KB, above any SRTP packet on an Ethernet path. Both paths are constant-time and give identical
  * results.
  */
 export const NATIVE_GCM_FROM_BYTES = 2048;
+
+/** Whether a message goes to node's AES-GCM: GHASH's work grows with AAD and data alike. */
+const native = (aad: Uint8Array, start: number, end: number): boolean =>
+  aad.length + (end - start) >= NATIVE_GCM_FROM_BYTES;
 
 /** One message of a batch: the arguments of `seal` / `open` as fields. */
 export interface GcmPacket {
@@ -79,7 +83,7 @@ export interface GcmPacket {
  * `update()` per packet (or per batch), the pre-counter block J0 = IV || 1 (for the tag) and the
  * counter blocks inc32(J0), inc32^2(J0), ... (the GCTR keystream). Counter blocks, the XOR, GHASH
  * and the tag check run in a small WebAssembly kernel whose GHASH is constant-time (see
- * ./gcm-kernel.ts). Payloads of NATIVE_GCM_FROM_BYTES and more go to node's AES-GCM instead, whose
+ * ./gcm-kernel.ts). Messages of NATIVE_GCM_FROM_BYTES and more (AAD and data) go to node's AES-GCM, whose
  * hardware GHASH outruns the kernel's there (for open, its tag is computed without the exception
  * node's decipher throws on a forgery). Per-key state: the AES-ECB cipher, the key and H^1..H^4
  * (64 bytes); about 2 KB of process memory per instance, most of it OpenSSL's cipher context.
@@ -122,7 +126,7 @@ export class AesGcm implements AesGcmCipher {
       this.#portable!.seal(iv, aad, data, start, end, tagOut, tagOffset);
       return;
     }
-    if (end - start >= NATIVE_GCM_FROM_BYTES) {
+    if (native(aad, start, end)) {
       this.#sealNative(iv, aad, data, start, end, tagOut, tagOffset);
       return;
     }
@@ -144,7 +148,7 @@ export class AesGcm implements AesGcmCipher {
   ): boolean {
     checkGcmCall(iv, aad, data, start, end, tag, tagOffset);
     if (KERNEL === undefined) return this.#portable!.open(iv, aad, data, start, end, tag, tagOffset);
-    if (end - start >= NATIVE_GCM_FROM_BYTES) {
+    if (native(aad, start, end)) {
       return this.#openNative(KERNEL, iv, aad, data, start, end, tag, tagOffset);
     }
     const streamBlocks = blocksOf(end - start) + 1;
@@ -169,7 +173,7 @@ export class AesGcm implements AesGcmCipher {
     const work = this.#batchKeystreams(KERNEL, packets);
     let stream = BUFFER_OFFSET;
     for (const p of packets) {
-      if (p.end - p.start >= NATIVE_GCM_FROM_BYTES) {
+      if (native(p.aad, p.start, p.end)) {
         this.#sealNative(p.iv, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
         continue;
       }
@@ -202,7 +206,7 @@ export class AesGcm implements AesGcmCipher {
     for (let i = 0; i < packets.length; i++) {
       const p = packets[i]!;
       let ok: boolean;
-      if (p.end - p.start >= NATIVE_GCM_FROM_BYTES) {
+      if (native(p.aad, p.start, p.end)) {
         ok = this.#openNative(KERNEL, p.iv, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
       } else {
         ok = openOne(KERNEL, stream, work, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
@@ -223,7 +227,7 @@ export class AesGcm implements AesGcmCipher {
     let largest = 0;
     for (const p of packets) {
       const length = p.end - p.start;
-      if (length >= NATIVE_GCM_FROM_BYTES) continue;
+      if (native(p.aad, p.start, p.end)) continue;
       streamBlocks += blocksOf(length) + 1;
       largest = Math.max(largest, workSize(p.aad.length, length));
     }
@@ -233,7 +237,7 @@ export class AesGcm implements AesGcmCipher {
     const mem = kernel.bytes(0);
     let at = BUFFER_OFFSET;
     for (const p of packets) {
-      if (p.end - p.start >= NATIVE_GCM_FROM_BYTES) continue;
+      if (native(p.aad, p.start, p.end)) continue;
       const blocks = blocksOf(p.end - p.start) + 1;
       copyBytes(p.iv, 0, mem, IV_OFFSET, GCM_IV_LENGTH);
       k.counters(at, blocks);
