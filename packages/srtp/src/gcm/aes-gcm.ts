@@ -347,19 +347,19 @@ const hashedBlocks = (aadLength: number, dataLength: number): number =>
 const leadBlocks = (blocks: number): number =>
   (GHASH_BLOCK_MULTIPLE - (blocks % GHASH_BLOCK_MULTIPLE)) % GHASH_BLOCK_MULTIPLE;
 
-/** Bytes `layOut` writes. */
+/** Bytes of the framed GHASH input at `work` (see copyIn). */
 const workSize = (aadLength: number, dataLength: number): number => {
   const blocks = hashedBlocks(aadLength, dataLength);
   return 16 * (leadBlocks(blocks) + blocks);
 };
 
 /**
- * Writes the GHASH input of SP 800-38D §7.1 step 5 at `work`: zero blocks to a multiple of
- * GHASH_BLOCK_MULTIPLE (a zero block leaves GHASH's zero start unchanged), A zero-padded, C
- * zero-padded, and the length block (64-bit big-endian bit counts). Returns the offset of C; the
- * input is workSize() bytes from `work`.
+ * Copies A and C into the kernel at `work`, where its `seal` and `open` frame them as the GHASH
+ * input of SP 800-38D §7.1 step 5: zero blocks to a multiple of GHASH_BLOCK_MULTIPLE (a zero block
+ * leaves GHASH's zero start unchanged), A zero-padded, C zero-padded, the length block. Returns the
+ * offset of C; A lies 16 * ceil(len(A) / 16) bytes before it. The input takes workSize() bytes.
  */
-function layOut(
+function copyIn(
   kernel: GcmKernel,
   work: number,
   aad: Uint8Array,
@@ -368,19 +368,10 @@ function layOut(
   end: number,
 ): number {
   const mem = kernel.bytes(0);
-  const length = end - start;
-  const aadAt = work + 16 * leadBlocks(hashedBlocks(aad.length, length));
+  const aadAt = work + 16 * leadBlocks(hashedBlocks(aad.length, end - start));
   const dataAt = aadAt + 16 * blocksOf(aad.length);
-  const lengthsAt = dataAt + 16 * blocksOf(length);
-  mem.fill(0, work, aadAt);
-  mem.set(aad, aadAt);
-  mem.fill(0, aadAt + aad.length, dataAt);
-  mem.set(data.subarray(start, end), dataAt);
-  mem.fill(0, dataAt + length, lengthsAt);
-  writeUint32(mem, lengthsAt, Math.floor(aad.length / 0x20000000));
-  writeUint32(mem, lengthsAt + 4, (aad.length * 8) >>> 0);
-  writeUint32(mem, lengthsAt + 8, Math.floor(length / 0x20000000));
-  writeUint32(mem, lengthsAt + 12, (length * 8) >>> 0);
+  copyRange(aad, 0, aad.length, mem, aadAt);
+  copyRange(data, start, end, mem, dataAt);
   return dataAt;
 }
 
@@ -396,15 +387,10 @@ function sealOne(
   tagOffset: number,
 ): void {
   const length = end - start;
-  const blocks = blocksOf(length);
-  const dataAt = layOut(kernel, work, aad, data, start, end);
+  const dataAt = copyIn(kernel, work, aad, data, start, end);
+  kernel.exports.seal(work, dataAt - 16 * blocksOf(aad.length), dataAt, aad.length, length, stream);
   const mem = kernel.bytes(0);
-  const k = kernel.exports;
-  k.xorBlocks(dataAt, stream + 16, blocks);
-  // The padding after the ciphertext must be zero again for GHASH.
-  mem.fill(0, dataAt + length, dataAt + 16 * blocks);
-  k.tag(work, workSize(aad.length, length) / 16, stream, TAG_OUT_OFFSET);
-  data.set(mem.subarray(dataAt, dataAt + length), start);
+  copyRange(mem, dataAt, dataAt + length, data, start);
   copyBytes(mem, TAG_OUT_OFFSET, tagOut, tagOffset, GCM_TAG_LENGTH);
 }
 
@@ -420,17 +406,26 @@ function openOne(
   tagOffset: number,
 ): boolean {
   const length = end - start;
-  const blocks = blocksOf(length);
-  const dataAt = layOut(kernel, work, aad, data, start, end);
+  const dataAt = copyIn(kernel, work, aad, data, start, end);
   const mem = kernel.bytes(0);
-  const k = kernel.exports;
-  k.tag(work, workSize(aad.length, length) / 16, stream, TAG_OUT_OFFSET);
   copyBytes(tag, tagOffset, mem, TAG_IN_OFFSET, GCM_TAG_LENGTH);
-  // SP 800-38D §7.2: no plaintext before the tag is verified, compared over all 16 bytes.
-  if (k.tagsEqual() === 0) return false;
-  k.xorBlocks(dataAt, stream + 16, blocks);
-  data.set(mem.subarray(dataAt, dataAt + length), start);
+  // SP 800-38D §7.2: the kernel compares all 16 bytes and decrypts only a packet whose tag matches.
+  if (
+    kernel.exports.open(work, dataAt - 16 * blocksOf(aad.length), dataAt, aad.length, length, stream) === 0
+  ) {
+    return false;
+  }
+  copyRange(mem, dataAt, dataAt + length, data, start);
   return true;
+}
+
+/**
+ * from[fromStart, fromEnd) into `to` at toAt: by loop when short (an AAD, a tag), where that beats
+ * the view TypedArray.prototype.set needs.
+ */
+function copyRange(from: Uint8Array, fromStart: number, fromEnd: number, to: Uint8Array, toAt: number): void {
+  if (fromEnd - fromStart <= 24) copyBytes(from, fromStart, to, toAt, fromEnd - fromStart);
+  else to.set(from.subarray(fromStart, fromEnd), toAt);
 }
 
 /** Copies a few bytes; cheaper than TypedArray.prototype.set with a subarray for a tag or an IV. */

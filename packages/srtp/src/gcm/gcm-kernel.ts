@@ -35,6 +35,7 @@ import {
 import {
   assembleModule,
   type Code,
+  call,
   doWhile,
   get,
   I32,
@@ -47,6 +48,7 @@ import {
   i64,
   i64And,
   i64Eqz,
+  i64ExtendI32U,
   i64Load,
   i64Mul,
   i64Or,
@@ -57,6 +59,7 @@ import {
   i64Store,
   i64Xor,
   i64XorAll,
+  memoryFill,
   seq,
   set,
   type WasmFunction,
@@ -374,6 +377,105 @@ const tagsEqualFunction: WasmFunction = {
   ),
 };
 
+/** Function order in the module (see gcmKernelModuleBytes): `call` takes these indices. */
+const TAG_INDEX = 1;
+const XOR_BLOCKS_INDEX = 3;
+const TAGS_EQUAL_INDEX = 4;
+
+/**
+ * The framing both directions share: zero blocks from `work` up to A, A's padding, C's padding, and
+ * the length block len(A) || len(C) in bits, big-endian (SP 800-38D §7.1 step 5); A and C were
+ * copied in by the caller. Locals: params (work, aadAt, dataAt, aadLength, dataLength, stream)
+ * then i32 `lengthsAt` and i64 `bits`.
+ */
+enum F {
+  Work = 0,
+  AadAt = 1,
+  DataAt = 2,
+  AadLength = 3,
+  DataLength = 4,
+  Stream = 5,
+  LengthsAt = 6,
+  Bits = 7,
+}
+const i32ShrU = (a: Code, b: Code): Code => [...a, ...b, 0x76];
+const i32Shl = (a: Code, b: Code): Code => [...a, ...b, 0x74];
+/** 16 * ceil(n / 16). */
+const padded = (n: Code): Code => i32Shl(i32ShrU(i32Add(n, i32(15)), i32(4)), i32(4));
+const dataBlocks = (): Code => i32ShrU(i32Add(get(F.DataLength), i32(15)), i32(4));
+
+function frame(): Code {
+  const bitsOf = (length: number) =>
+    seq(set(F.Bits, i64Shl(i64ExtendI32U(get(length)), i64(3n))), byteSwap64(F.Bits));
+  return seq(
+    set(F.LengthsAt, i32Add(get(F.DataAt), padded(get(F.DataLength)))),
+    memoryFill(get(F.Work), i32(0), i32Sub(get(F.AadAt), get(F.Work))),
+    memoryFill(
+      i32Add(get(F.AadAt), get(F.AadLength)),
+      i32(0),
+      i32Sub(get(F.DataAt), i32Add(get(F.AadAt), get(F.AadLength))),
+    ),
+    memoryFill(
+      i32Add(get(F.DataAt), get(F.DataLength)),
+      i32(0),
+      i32Sub(get(F.LengthsAt), i32Add(get(F.DataAt), get(F.DataLength))),
+    ),
+    bitsOf(F.AadLength),
+    i64Store(get(F.LengthsAt), get(F.Bits), 0),
+    bitsOf(F.DataLength),
+    i64Store(get(F.LengthsAt), get(F.Bits), 8),
+  );
+}
+
+/** GHASH over the framed input into the computed tag slot, with CIPH_K(J0) at `stream`. */
+const hashFramed = (): Code =>
+  call(
+    TAG_INDEX,
+    get(F.Work),
+    i32ShrU(i32Sub(i32Add(get(F.LengthsAt), i32(16)), get(F.Work)), i32(4)),
+    get(F.Stream),
+    i32(TAG_OUT_OFFSET),
+  );
+
+/**
+ * seal(work, aadAt, dataAt, aadLength, dataLength, stream): frames the packet, encrypts C in place
+ * with the keystream after CIPH_K(J0), clears C's padding again and writes the tag (§7.1).
+ */
+const sealFunction: WasmFunction = {
+  name: 'seal',
+  params: [I32, I32, I32, I32, I32, I32],
+  results: [],
+  locals: [I32, I64],
+  body: seq(
+    frame(),
+    call(XOR_BLOCKS_INDEX, get(F.DataAt), i32Add(get(F.Stream), i32(16)), dataBlocks()),
+    memoryFill(
+      i32Add(get(F.DataAt), get(F.DataLength)),
+      i32(0),
+      i32Sub(get(F.LengthsAt), i32Add(get(F.DataAt), get(F.DataLength))),
+    ),
+    hashFramed(),
+  ),
+};
+
+/**
+ * open(...) -> 1 or 0: frames the packet, computes the tag over the ciphertext, compares it with
+ * the received tag over all 16 bytes, and decrypts C in place only when they match (§7.2).
+ */
+const openFunction: WasmFunction = {
+  name: 'open',
+  params: [I32, I32, I32, I32, I32, I32],
+  results: [I32],
+  locals: [I32, I64],
+  body: seq(
+    frame(),
+    hashFramed(),
+    set(F.AadAt, call(TAGS_EQUAL_INDEX)),
+    when(get(F.AadAt), call(XOR_BLOCKS_INDEX, get(F.DataAt), i32Add(get(F.Stream), i32(16)), dataBlocks())),
+    get(F.AadAt),
+  ),
+};
+
 /** The module's bytes, with GHASH in SIMD or scalar code; assembled from the definitions above. */
 export function gcmKernelModuleBytes(simd: boolean): Uint8Array {
   const ghash = simd
@@ -382,7 +484,10 @@ export function gcmKernelModuleBytes(simd: boolean): Uint8Array {
         simdTagFunction(H_SLICES_OFFSET, SIMD_SCRATCH_OFFSET),
       ]
     : [setKeyFunction, tagFunction];
-  return assembleModule([...ghash, countersFunction, xorBlocksFunction, tagsEqualFunction], 1);
+  return assembleModule(
+    [...ghash, countersFunction, xorBlocksFunction, tagsEqualFunction, sealFunction, openFunction],
+    1,
+  );
 }
 
 /** The parts of the WebAssembly JS API used here (the project's TypeScript lib has no DOM types). */
@@ -422,6 +527,22 @@ export function compileGcmKernel(simd = true): CompiledGcmKernel {
 
 interface KernelExports {
   memory: WasmMemory;
+  seal(
+    work: number,
+    aadAt: number,
+    dataAt: number,
+    aadLength: number,
+    dataLength: number,
+    stream: number,
+  ): void;
+  open(
+    work: number,
+    aadAt: number,
+    dataAt: number,
+    aadLength: number,
+    dataLength: number,
+    stream: number,
+  ): number;
   setKey(): void;
   counters(dst: number, n: number): void;
   xorBlocks(dst: number, src: number, n: number): void;

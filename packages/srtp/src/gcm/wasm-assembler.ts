@@ -209,3 +209,16 @@ export const i64x2Shl = (a: Code, bits: number): Code => [...a, ...i32(bits), ..
 export const i64x2ShrU = (a: Code, bits: number): Code => [...a, ...i32(bits), ...simd(0xcd)];
 /** XOR of any number of v128 expressions. */
 export const v128XorAll = (...terms: Code[]): Code => terms.reduce((acc, t) => v128Xor(acc, t));
+
+/** memory.fill (bulk memory, §5.4.6): n bytes of `value` from `dst`. */
+export const memoryFill = (dst: Code, value: Code, n: Code): Code => [
+  ...dst,
+  ...value,
+  ...n,
+  0xfc,
+  ...uleb(11),
+  0x00,
+];
+/** Calls function `index` (its position in assembleModule's list) with the arguments on the stack. */
+export const call = (index: number, ...args: Code[]): Code => [...args.flat(), 0x10, ...uleb(index)];
+export const i32Eqz = (a: Code): Code => [...a, 0x45];
