@@ -9,6 +9,8 @@ import {
   H_POWERS_BYTES,
   H_POWERS_OFFSET,
   IV_OFFSET,
+  TAG_IN_OFFSET,
+  TAG_OUT_OFFSET,
 } from '../src/gcm/gcm-kernel.js';
 import { ghashKey, ghashKeyPowers, ghashUpdate } from '../src/gcm/ghash.js';
 
@@ -77,6 +79,57 @@ for (const { name, kernel } of builds) {
     }
     const ones = new Uint8Array(16).fill(0xff);
     assert.deepEqual(kernelGhash(kernel, ones, ones), jsGhash(ones, ones));
+  });
+
+  test(`${name} kernel seal and open frame A and C as SP 800-38D §7.1 step 5 and check the tag`, () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.uint8Array({ maxLength: 70 }),
+        fc.uint8Array({ maxLength: 200 }),
+        (h, aad, data) => {
+          // GHASH input as the standard writes it: A, zeros, C, zeros, len(A) || len(C) in bits.
+          const pad = (n: number) => Math.ceil(n / 16) * 16;
+          const framed = new Uint8Array(pad(aad.length) + pad(data.length) + 16);
+          framed.set(aad);
+          framed.set(data, pad(aad.length));
+          const lengths = new DataView(framed.buffer, framed.length - 16);
+          lengths.setBigUint64(0, BigInt(aad.length * 8));
+          lengths.setBigUint64(8, BigInt(data.length * 8));
+          const expectedTag = jsGhash(h, framed);
+
+          // A zero keystream and a zero CIPH_K(J0): seal leaves C as it is and its tag is GHASH.
+          const blocks = Math.ceil(data.length / 16);
+          const stream = BUFFER_OFFSET;
+          const work = stream + 16 * (blocks + 1);
+          const total = framed.length / 16;
+          const lead = (GHASH_BLOCK_MULTIPLE - (total % GHASH_BLOCK_MULTIPLE)) % GHASH_BLOCK_MULTIPLE;
+          const aadAt = work + 16 * lead;
+          const dataAt = aadAt + pad(aad.length);
+          const mem = kernel.bytes(work + 16 * (lead + total));
+          mem.set(ghashKeyPowers(h, H_POWERS_BYTES / 16), H_POWERS_OFFSET);
+          kernel.exports.setKey();
+          const fill = () => {
+            mem.fill(0xee, work, work + 16 * (lead + total)); // garbage the framing must clear
+            mem.fill(0, stream, work);
+            mem.set(aad, aadAt);
+            mem.set(data, dataAt);
+          };
+          fill();
+          kernel.exports.seal(work, aadAt, dataAt, aad.length, data.length, stream);
+          assert.deepEqual(mem.subarray(TAG_OUT_OFFSET, TAG_OUT_OFFSET + 16), expectedTag);
+          assert.deepEqual(mem.subarray(dataAt, dataAt + data.length), data);
+
+          fill();
+          mem.set(expectedTag, TAG_IN_OFFSET);
+          assert.equal(kernel.exports.open(work, aadAt, dataAt, aad.length, data.length, stream), 1);
+          fill();
+          mem[TAG_IN_OFFSET + 7]! ^= 1;
+          assert.equal(kernel.exports.open(work, aadAt, dataAt, aad.length, data.length, stream), 0);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   test(`${name} kernel writes counter blocks IV || 1, IV || 2, ... big-endian`, () => {
