@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { generateCertificate } from '@rtcseal/dtls';
-import { UdpMux, type WebRtcConnectedInfo, WebRtcTransport } from '@rtcseal/ice-lite';
-import {
-  type BrowserName,
-  BrowserPeer,
-  browserMissingReason,
-  type LaunchedBrowser,
-  launchBrowser,
-  withTimeout,
-} from './browsers.js';
+import { normalizeSrtpName, runAudioCall } from './audio-call.js';
+import { type BrowserName, browserMissingReason, launchBrowser } from './browsers.js';
 import { servePage } from './http-page.js';
 import { insideLoopbackNamespace, namespaceUnavailableReason, rerunInLoopbackNamespace } from './netns.js';
 
@@ -18,133 +10,99 @@ import { insideLoopbackNamespace, namespaceUnavailableReason, rerunInLoopbackNam
  * Milestone 2: a whole audio call between a real browser and our stack: ICE-lite on the one-port mux,
  * DTLS in the role a=setup leaves to us, SRTP keyed from the exporter. The browser sends Opus from its
  * fake microphone; we authenticate and decrypt it, rewrite the SSRC to the one in our answer and send
- * it back protected; the browser must count it in inbound-rtp. Re-executes itself in a loopback-only
- * namespace like ice-lite.test.ts.
+ * it back protected; the browser must count it in inbound-rtp. Every SRTP profile the browsers offer,
+ * in both DTLS roles, checked from both ends (our `connected` event and the browser's getStats).
+ * Re-executes itself in a loopback-only namespace like ice-lite.test.ts.
  */
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 
-interface CallResult {
-  connected: WebRtcConnectedInfo;
-  transportStats: ReturnType<WebRtcTransport['stats']>;
-  connectionStates: string[];
-  browserStats: Array<Record<string, unknown>>;
-  ssrc: number;
-}
+/** Every DTLS-SRTP profile both browsers offer (INTEROP.md); the first is our default choice. */
+const PROFILES = ['SRTP_AEAD_AES_128_GCM', 'SRTP_AES128_CM_HMAC_SHA1_80', 'SRTP_AEAD_AES_256_GCM'] as const;
+const SETUPS = ['passive', 'active'] as const;
 
-async function audioCall(
-  browser: LaunchedBrowser,
-  url: string,
-  setup: 'active' | 'passive',
-): Promise<CallResult> {
-  const mux = await UdpMux.bind({ type: 'udp6', address: '::', announcedAddresses: ['127.0.0.1'] });
-  const certificate = await generateCertificate();
-  const peer = await BrowserPeer.open(browser.browser, url);
-  let transport: WebRtcTransport | undefined;
-  try {
-    const offer = await withTimeout(peer.createAudioOffer(), 15_000, 'createOffer');
-    let resolveConnected!: (info: WebRtcConnectedInfo) => void;
-    let rejectConnected!: (e: Error) => void;
-    const connected = new Promise<WebRtcConnectedInfo>((resolve, reject) => {
-      resolveConnected = resolve;
-      rejectConnected = reject;
-    });
-    const answered = WebRtcTransport.answer(offer, {
-      mux,
-      certificate,
-      setup,
-      onConnected: (info) => resolveConnected(info),
-      onClosed: (reason, detail) => rejectConnected(new Error(`transport closed: ${reason} ${detail ?? ''}`)),
-      onRtp: (packet) => {
-        // Echo: same payload, our announced SSRC, so the browser plays it on the answer's track.
-        // A copy, not packet.slice(): the packet may be a Buffer, whose slice() is a view.
-        const copy = new Uint8Array(packet);
-        new DataView(copy.buffer, copy.byteOffset, copy.byteLength).setUint32(8, transport!.ssrc);
-        transport!.sendRtp(copy);
-      },
-    });
-    assert.ok(answered.ok, answered.ok ? '' : answered.error);
-    transport = answered.transport;
-    assert.equal(transport.dtlsRole, setup === 'passive' ? 'server' : 'client');
-    await peer.setAnswer(answered.answer);
-    const info = await withTimeout(connected, 20_000, 'DTLS connected');
-    const connectionStates = await peer.waitForConnectionState(['connected'], 10_000);
-    // Let media flow both ways for a while.
-    const deadline = Date.now() + 10_000;
-    let browserStats: Array<Record<string, unknown>> = [];
-    for (;;) {
-      browserStats = await peer.stats(['inbound-rtp', 'outbound-rtp', 'transport', 'candidate-pair']);
-      const inbound = browserStats.find((s) => s.type === 'inbound-rtp' && s.ssrc === transport!.ssrc);
-      if (transport.stats().rtpReceived >= 25 && Number(inbound?.packetsReceived ?? 0) >= 10) break;
-      if (Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return {
-      connected: info,
-      transportStats: transport.stats(),
-      connectionStates,
-      browserStats,
-      ssrc: transport.ssrc,
-    };
-  } finally {
-    transport?.close();
-    await peer.close();
-    await peer.page.close().catch(() => {});
-    await mux.close();
-  }
-}
-
-/** Browser configurations: each runs a call per DTLS role. */
-const CASES: ReadonlyArray<{ label: string; name: BrowserName; args: string[] }> = [
-  { label: 'chromium', name: 'chromium', args: [] },
-  { label: 'firefox', name: 'firefox', args: [] },
+/**
+ * Browser configurations. Each launches one browser for all its calls; `profiles` are forced one
+ * call at a time (srtpProfiles: [profile]) in each DTLS role.
+ */
+const CASES: ReadonlyArray<{
+  label: string;
+  name: BrowserName;
+  args: string[];
+  profiles: readonly string[];
+}> = [
+  { label: 'chromium', name: 'chromium', args: [], profiles: PROFILES },
+  { label: 'firefox', name: 'firefox', args: [], profiles: PROFILES },
   // DTLS-in-STUN: the first check carries the ClientHello in 0xC070/0xC071, which we ignore as
   // comprehension-optional; the browser must then fall back to ordinary DTLS (INTEROP.md).
   {
     label: 'chromium with DTLS-in-STUN enabled',
     name: 'chromium',
     args: ['--force-fieldtrials=WebRTC-IceHandshakeDtls/Enabled/'],
+    profiles: [PROFILES[0]],
   },
 ];
 
 if (insideLoopbackNamespace()) {
-  for (const { label, name, args } of CASES) {
-    test(`${label}: audio call over ICE-lite + DTLS + SRTP, media both ways`, {
+  for (const { label, name, args, profiles } of CASES) {
+    test(`${label}: audio calls over ICE-lite + DTLS + SRTP, every profile, both DTLS roles`, {
       skip: browserMissingReason(name),
-      timeout: 150_000,
+      timeout: 120_000,
     }, async (t) => {
       const page = await servePage();
       const browser = await launchBrowser(name, args);
       try {
-        for (const setup of ['passive', 'active'] as const) {
-          await t.test(`we answer a=setup:${setup}`, { timeout: 60_000 }, async (st) => {
-            const r = await audioCall(browser, page.url, setup);
-            const inbound = r.browserStats.find((s) => s.type === 'inbound-rtp' && s.ssrc === r.ssrc);
-            const dtlsTransport = r.browserStats.find((s) => s.type === 'transport');
-            st.diagnostic(
-              `connected: ${r.connected.dtlsVersion} ${r.connected.cipherSuite} ${r.connected.srtpProfile} role=${r.connected.dtlsRole} handshake=${r.connected.handshakeMs}ms setup=${r.connected.setupMs}ms`,
-            );
-            st.diagnostic(
-              `we received ${r.transportStats.rtpReceived} RTP, sent ${r.transportStats.rtpSent}; drops ${JSON.stringify(r.transportStats.drops)}; browser inbound ${inbound?.packetsReceived ?? 'n/a'}`,
-            );
-            if (dtlsTransport) {
+        for (const profile of profiles) {
+          for (const setup of SETUPS) {
+            await t.test(`${profile}, we answer a=setup:${setup}`, { timeout: 30_000 }, async (st) => {
+              const r = await runAudioCall(browser, page.url, {
+                setup,
+                srtpProfiles: [profile],
+                mediaMs: 3000,
+                stopEarly: { received: 50, echoed: 25 },
+                setupTimeoutMs: 15_000,
+              });
+              const bt = r.browserTransport;
               st.diagnostic(
-                `browser transport: ${JSON.stringify({ tls: dtlsTransport.tlsVersion, srtp: dtlsTransport.srtpCipher, dtlsRole: dtlsTransport.dtlsRole, state: dtlsTransport.dtlsState })}`,
+                `connected: ${r.connected.dtlsVersion} ${r.connected.cipherSuite} ${r.connected.srtpProfile} role=${r.connected.dtlsRole} handshake=${r.connected.handshakeMs}ms setup=${r.connected.setupMs}ms media=${r.mediaMs}ms`,
               );
-            }
-            assert.equal(r.connected.dtlsRole, setup === 'passive' ? 'server' : 'client');
-            assert.ok(r.connected.srtpProfile.length > 0);
-            assert.ok(r.connectionStates.includes('connected'), r.connectionStates.join(' -> '));
-            assert.ok(r.transportStats.rtpReceived >= 25, 'browser RTP authenticated and decrypted by us');
-            assert.ok(
-              Number(inbound?.packetsReceived ?? 0) >= 10,
-              `browser received our SRTP: ${JSON.stringify(inbound)}`,
-            );
-            if (dtlsTransport) {
-              assert.equal(dtlsTransport.dtlsState, 'connected');
-              assert.equal(dtlsTransport.tlsVersion, 'FEFD');
-            }
-          });
+              st.diagnostic(
+                `we received ${r.transportStats.rtpReceived} RTP (PT ${JSON.stringify([...r.received.payloadTypes])}, offer opus ${r.offer.opus.payloadType}), sent ${r.transportStats.rtpSent}; drops ${JSON.stringify(r.transportStats.drops)}; browser inbound ${r.browserInbound?.packetsReceived ?? 'n/a'}`,
+              );
+              st.diagnostic(
+                `browser transport: ${JSON.stringify(bt ? { tls: bt.tlsVersion, srtp: bt.srtpCipher, dtlsRole: bt.dtlsRole, state: bt.dtlsState } : null)}`,
+              );
+              const ourRole = setup === 'passive' ? 'server' : 'client';
+              assert.equal(r.connected.dtlsRole, ourRole);
+              assert.equal(r.connected.srtpProfile, profile);
+              assert.ok(r.connectionStates.includes('connected'), r.connectionStates.join(' -> '));
+              // The browser's view of the same handshake.
+              assert.ok(bt, 'browser getStats has a transport entry');
+              assert.equal(bt.dtlsState, 'connected');
+              assert.equal(bt.tlsVersion, 'FEFD');
+              assert.equal(normalizeSrtpName(String(bt.srtpCipher)), normalizeSrtpName(profile));
+              if (bt.dtlsRole !== undefined)
+                assert.equal(bt.dtlsRole, ourRole === 'server' ? 'client' : 'server');
+              // Browser -> us: authenticated, decrypted, and really Opus RTP as the offer numbered it.
+              assert.ok(r.transportStats.rtpReceived >= 50, 'browser RTP authenticated and decrypted by us');
+              assert.deepEqual([...r.received.versions.keys()], [2], 'RTP version 2 only');
+              assert.deepEqual(
+                [...r.received.payloadTypes.keys()],
+                [r.offer.opus.payloadType],
+                "every packet carries the offer's Opus payload type",
+              );
+              assert.equal(
+                r.transportStats.drops['srtp-auth-failed'] ?? 0,
+                0,
+                'no packet failed authentication',
+              );
+              // Us -> browser: our re-encrypted echo counted by the browser.
+              assert.ok(
+                Number(r.browserInbound?.packetsReceived ?? 0) >= 25,
+                `browser received our SRTP: ${JSON.stringify(r.browserInbound)}`,
+              );
+            });
+          }
         }
       } finally {
         await browser.close();
