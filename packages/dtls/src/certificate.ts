@@ -1,25 +1,11 @@
 import {
   createPrivateKey,
   createPublicKey,
-  generateKeyPair,
-  type KeyObject,
+  KeyObject,
   randomBytes,
-  sign,
+  webcrypto,
   X509Certificate,
 } from 'node:crypto';
-import { promisify } from 'node:util';
-import {
-  bitString,
-  derNull,
-  explicit,
-  objectIdentifier,
-  sequence,
-  set,
-  smallInteger,
-  unsignedInteger,
-  utf8String,
-  x509Time,
-} from './crypto/der.js';
 
 import { importCertificatePublicKey } from './crypto/spki.js';
 import { computeFingerprint, type FingerprintAlgorithm } from './fingerprint.js';
@@ -79,20 +65,33 @@ function makeCertificate(
   });
 }
 
-const OID_COMMON_NAME = '2.5.4.3';
-const OID_ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
-const OID_SHA256_WITH_RSA = '1.2.840.113549.1.1.11';
-
-/** Name with a single CN attribute (RFC 5280 §4.1.2.4). */
-function commonNameDn(cn: string): Uint8Array {
-  return sequence(set(sequence(objectIdentifier(OID_COMMON_NAME), utf8String(cn))));
-}
+/** WebCrypto parameters of each key type: generation, and the certificate's own signature. */
+const KEY_ALGORITHMS = {
+  'ecdsa-p256': {
+    generate: { name: 'ECDSA', namedCurve: 'P-256' },
+    // ecdsa-with-SHA256 (RFC 5758 §3.2).
+    sign: { name: 'ECDSA', hash: 'SHA-256' },
+  },
+  'rsa-2048': {
+    generate: {
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: 2048,
+      publicExponent: Uint8Array.of(1, 0, 1),
+      hash: 'SHA-256',
+    },
+    // sha256WithRSAEncryption (RFC 4055 §5).
+    sign: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+  },
+} as const;
 
 /**
  * A fresh self-signed certificate for DTLS-SRTP (WebRTC peers authenticate by
  * the fingerprint in SDP, RFC 8827 §6.5, so no CA is involved): random
  * positive 128-bit serial, CN only, short validity, v3 without extensions.
- * Built directly in DER (RFC 5280 §4.1) and signed with node:crypto.
+ * The X.509 structure is built by @peculiar/x509 and signed with node's
+ * WebCrypto, handed to the generator per call (the library's process-wide
+ * default provider is left untouched). The library is loaded on first use,
+ * so programs that only load certificates or run the engine never pay for it.
  */
 export async function generateCertificate(
   options: GenerateCertificateOptions = {},
@@ -107,40 +106,29 @@ export async function generateCertificate(
   if (!Number.isFinite(validityDays) || validityDays <= 0)
     throw new RangeError('validityDays must be positive');
 
-  const { privateKey, publicKey } =
-    keyType === 'ecdsa-p256'
-      ? await generateKeyPairAsync('ec', { namedCurve: 'prime256v1' })
-      : await generateKeyPairAsync('rsa', { modulusLength: 2048 });
-  // ecdsa-with-SHA256 has absent parameters, sha256WithRSAEncryption a NULL (RFC 5758 §3.2, RFC 4055 §5).
-  const signatureAlgorithm =
-    keyType === 'ecdsa-p256'
-      ? sequence(objectIdentifier(OID_ECDSA_WITH_SHA256))
-      : sequence(objectIdentifier(OID_SHA256_WITH_RSA), derNull());
-
+  const x509 = await import('@peculiar/x509');
+  const algorithm = KEY_ALGORITHMS[keyType];
+  const keys = await webcrypto.subtle.generateKey(algorithm.generate, true, ['sign', 'verify']);
   const serial = randomBytes(16);
   serial[0] = (serial[0]! & 0x7f) | 0x40; // positive and exactly 16 bytes (RFC 5280 §4.1.2.2: at most 20)
   const now = Date.now();
-  const name = commonNameDn(commonName);
-  const spki = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
-  const tbs = sequence(
-    explicit(0, smallInteger(2)), // v3
-    unsignedInteger(serial),
-    signatureAlgorithm,
-    name,
-    sequence(x509Time(new Date(now - 3_600_000)), x509Time(new Date(now + validityDays * 86_400_000))),
-    name,
-    spki,
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      serialNumber: serial.toString('hex'),
+      // The attribute form keeps the name verbatim: a string would be read as an
+      // RFC 4514 DN (commas, a leading '#'). UTF8String per RFC 5280 §4.1.2.4.
+      name: new x509.Name([{ CN: [{ utf8String: commonName }] }]),
+      notBefore: new Date(now - 3_600_000),
+      notAfter: new Date(now + validityDays * 86_400_000),
+      signingAlgorithm: algorithm.sign,
+      keys,
+      extensions: [],
+    },
+    webcrypto,
   );
-  const signature = sign(
-    'sha256',
-    tbs,
-    keyType === 'ecdsa-p256' ? { key: privateKey, dsaEncoding: 'der' } : privateKey,
-  );
-  const der = sequence(tbs, signatureAlgorithm, bitString(new Uint8Array(signature)));
-  return makeCertificate([der], privateKey, publicKey);
+  const privateKey = KeyObject.from(keys.privateKey);
+  return makeCertificate([new Uint8Array(certificate.rawData)], privateKey, createPublicKey(privateKey));
 }
-
-const generateKeyPairAsync = promisify(generateKeyPair);
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
