@@ -91,6 +91,9 @@ export async function runAudioCall(
       resolveConnected = resolve;
       rejectConnected = reject;
     });
+    // The transport may close (say, no common SRTP profile) while we are still giving the browser
+    // our answer; the rejection is read at the await below, not reported as unhandled meanwhile.
+    connected.catch(() => {});
     const answered = WebRtcTransport.answer(offerSdp, {
       mux,
       certificate,
