@@ -1,6 +1,7 @@
 import {
   type DtlsCertificate,
   type DtlsConfig,
+  type DtlsDropReason,
   DtlsEngine,
   type DtlsEvent,
   type SrtpKeyingMaterial,
@@ -58,6 +59,8 @@ export interface WebRtcTransportStats {
     srtpProfile: string | undefined;
     handshakeMs: number | undefined;
     retransmissions: number;
+    /** Records the DTLS engine dropped, by reason (non-zero counters only). */
+    drops: Readonly<Partial<Record<DtlsDropReason, number>>>;
   };
   readonly rtpReceived: number;
   readonly rtpBytesReceived: number;
@@ -261,6 +264,7 @@ export class WebRtcTransport {
         srtpProfile: info?.srtpProfile,
         handshakeMs: info?.handshakeMs,
         retransmissions: this.engine.stats.retransmissions,
+        drops: nonZero(this.engine.stats.drops),
       },
       ...this.counters,
       drops: { ...this.drops },
@@ -416,6 +420,14 @@ export class WebRtcTransport {
     this.session.close();
     this.handlers.onClosed?.(reason, detail);
   }
+}
+
+function nonZero(
+  counters: Readonly<Record<DtlsDropReason, number>>,
+): Partial<Record<DtlsDropReason, number>> {
+  const out: Partial<Record<DtlsDropReason, number>> = {};
+  for (const k of Object.keys(counters) as DtlsDropReason[]) if (counters[k] > 0) out[k] = counters[k];
+  return out;
 }
 
 function randomSsrc(): number {

@@ -1,0 +1,337 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { type DtlsCertificate, DtlsEngine, generateCertificate } from '@rtcseal/dtls';
+import { SrtpSession } from '@rtcseal/srtp';
+import fc from 'fast-check';
+import * as sdpTransform from 'sdp-transform';
+import { hostCandidates } from '../src/ice/candidate.js';
+import { UdpMuxRouter } from '../src/mux/router.js';
+import {
+  HmacSha1Key,
+  Sha1Workspace,
+  StunMessage,
+  StunMessageBuilder,
+  StunMessageType,
+} from '../src/stun/index.js';
+import { WebRtcTransport } from '../src/transport/index.js';
+
+// Hostile input against a live WebRtcTransport on the sans-IO router: what a peer or an off-path
+// sender can put on the shared port, checked at the transport level (mux.test.ts covers the router
+// alone). Every case: no throw, a counted drop, bounded tables, and no reply larger than the request
+// before a check passes.
+
+const PEER = { address: '127.0.0.1', port: 50_000 };
+const STRANGER = { address: '127.0.0.1', port: 50_001 };
+const PEER_UFRAG = 'pEeR';
+
+let serverCert: DtlsCertificate;
+let browserCert: DtlsCertificate;
+
+test.before(async () => {
+  [serverCert, browserCert] = await Promise.all([generateCertificate(), generateCertificate()]);
+});
+
+function offerSdp(fingerprint: string): string {
+  return `${[
+    'v=0',
+    'o=- 1 2 IN IP4 127.0.0.1',
+    's=-',
+    't=0 0',
+    'a=group:BUNDLE 0',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+    'c=IN IP4 0.0.0.0',
+    `a=ice-ufrag:${PEER_UFRAG}`,
+    'a=ice-pwd:peerpasswordpeerpassword',
+    `a=fingerprint:${fingerprint}`,
+    'a=setup:actpass',
+    'a=mid:0',
+    'a=sendrecv',
+    'a=rtcp-mux',
+    'a=rtpmap:111 opus/48000/2',
+  ].join('\r\n')}\r\n`;
+}
+
+function rtpPacket(seq: number, ssrc = 1001): Uint8Array {
+  const p = new Uint8Array(12 + 40);
+  const v = new DataView(p.buffer);
+  p[0] = 0x80;
+  p[1] = 111;
+  v.setUint16(2, seq);
+  v.setUint32(4, seq * 960);
+  v.setUint32(8, ssrc);
+  return p;
+}
+
+/** Our transport answering a browser stand-in (DTLS client) on one router; every datagram logged. */
+function harness() {
+  const sent: Array<{ bytes: Uint8Array; address: string; port: number; inputLength: number }> = [];
+  let inputLength = 0;
+  const router = new UdpMuxRouter({
+    send: (bytes, address, port) => sent.push({ bytes, address, port, inputLength }),
+  });
+  const delivered: Uint8Array[] = [];
+  const closed: string[] = [];
+  const result = WebRtcTransport.answer(offerSdp(browserCert.fingerprint('sha-256')), {
+    mux: {
+      addSession: (o) => router.addSession(o, 0),
+      candidates: hostCandidates([{ address: '127.0.0.1', port: 5000 }]),
+    },
+    certificate: serverCert,
+    onRtp: (p) => delivered.push(new Uint8Array(p)),
+    onClosed: (r) => closed.push(r),
+  });
+  assert.ok(result.ok, result.ok ? '' : result.error);
+  const transport = result.transport;
+  const m = sdpTransform.parse(result.answer).media[0]!;
+  const ws = new Sha1Workspace();
+  const goodKey = new HmacSha1Key(Buffer.from(String(m.icePwd)), ws);
+  const badKey = new HmacSha1Key(Buffer.from('not-the-password-at-all!'), ws);
+  const bindingRequest = (opts: { ufrag?: string; key?: HmacSha1Key; useCandidate?: boolean } = {}) => {
+    const b = new StunMessageBuilder(
+      StunMessageType.BindingRequest,
+      globalThis.crypto.getRandomValues(new Uint8Array(12)),
+    )
+      .username(`${opts.ufrag ?? m.iceUfrag}:${PEER_UFRAG}`)
+      .iceControlling(42n)
+      .priority(1_000_000);
+    if (opts.useCandidate) b.useCandidate();
+    return b.finish({ sha1: { key: opts.key ?? goodKey, workspace: ws }, fingerprint: true });
+  };
+  const from = (bytes: Uint8Array, who: { address: string; port: number } = PEER) => {
+    inputLength = bytes.length;
+    return router.handleDatagram(bytes, who.address, who.port, 0);
+  };
+  const peer = new DtlsEngine({
+    role: 'client',
+    certificate: browserCert,
+    expectedFingerprint: `${m.fingerprint!.type} ${m.fingerprint!.hash}`,
+    cookieExchange: false,
+  });
+  /** ICE check with USE-CANDIDATE, then the DTLS handshake, all from PEER. */
+  const connect = () => {
+    from(bindingRequest({ useCandidate: true }));
+    peer.start(0);
+    for (let round = 0; round < 50 && peer.state !== 'connected'; round++) {
+      for (let d = peer.pollTransmit(); d; d = peer.pollTransmit()) from(d);
+      for (const s of sent.splice(0))
+        if (s.bytes[0]! >= 20 && s.bytes[0]! <= 63) peer.handleDatagram(s.bytes, 0);
+    }
+    assert.equal(transport.state, 'connected');
+    const keys = peer.srtpKeyingMaterial()!;
+    return new SrtpSession({
+      profile: keys.profile,
+      masterKey: keys.localMasterKey,
+      masterSalt: keys.localMasterSalt,
+    });
+  };
+  /** Both tables of the router: sessions by ufrag, checked tuples. Read for the bound only. */
+  const tables = () => {
+    const inner = router as unknown as { sessionsByTuple: Map<string, unknown> };
+    return { sessions: router.sessionCount, tuples: inner.sessionsByTuple.size };
+  };
+  return { router, transport, sent, delivered, closed, bindingRequest, from, connect, tables, badKey };
+}
+
+test('garbage of every class from the checked tuple is dropped and counted; the call goes on', () => {
+  const h = harness();
+  const tx = h.connect();
+  h.sent.length = 0;
+  const garbage = {
+    // STUN magic cookie present, body nonsense: fails as STUN, never reaches the agent's state.
+    stun: Uint8Array.of(
+      0x00,
+      0x01,
+      0x00,
+      0x08,
+      0x21,
+      0x12,
+      0xa4,
+      0x42,
+      ...new Uint8Array(12),
+      0xff,
+      0xff,
+      0,
+      4,
+    ),
+    // A DTLS 1.2 application_data record of epoch 1 with a body that cannot authenticate.
+    dtls: Uint8Array.of(23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 9, 0, 24, ...new Uint8Array(24).fill(0x5a)),
+    // RTP with a bogus tag, RTCP (PT 200) with a bogus trailer, and a byte no RFC 7983 class owns.
+    rtp: Uint8Array.of(0x80, 111, 0, 9, 0, 0, 0, 1, 0, 0, 0x03, 0xe9, ...new Uint8Array(30).fill(7)),
+    rtcp: Uint8Array.of(0x80, 200, 0, 6, 0, 0, 0x03, 0xe9, ...new Uint8Array(30).fill(7)),
+    unknown: Uint8Array.of(100, 1, 2, 3),
+  };
+  assert.equal(h.from(garbage.stun), 'drop');
+  assert.equal(h.from(garbage.dtls), 'dtls');
+  assert.equal(h.from(garbage.rtp), 'rtp');
+  assert.equal(h.from(garbage.rtcp), 'rtcp');
+  assert.equal(h.from(garbage.unknown), 'drop');
+  // Truncated ones too: a 1-byte datagram of each class.
+  for (const first of [0x00, 22, 0x80, 100]) assert.doesNotThrow(() => h.from(Uint8Array.of(first)));
+
+  const stats = h.transport.stats();
+  assert.equal(stats.state, 'connected');
+  assert.deepEqual(h.closed, []);
+  assert.equal(h.delivered.length, 0);
+  assert.ok(
+    (stats.drops['srtp-auth-failed'] ?? 0) + (stats.drops['srtp-truncated'] ?? 0) >= 2,
+    JSON.stringify(stats.drops),
+  );
+  assert.ok(
+    Object.values(stats.dtls.drops).reduce((a, b) => a + b, 0) >= 1,
+    JSON.stringify(stats.dtls.drops),
+  );
+  const muxDrops = h.router.stats.drops;
+  // 100 twice; a lone 0x80 may count here too (RTP and RTCP differ only in the second byte).
+  assert.ok((muxDrops['unknown-first-byte'] ?? 0) >= 2, JSON.stringify(muxDrops));
+  assert.ok(
+    Object.keys(muxDrops).some((k) => k.startsWith('stun-')),
+    JSON.stringify(muxDrops),
+  );
+  assert.equal(h.sent.length, 0, 'nothing answered to garbage');
+  // The genuine packet after all that still gets through.
+  h.from(tx.protectRtp(rtpPacket(1)));
+  assert.equal(h.delivered.length, 1);
+});
+
+test('fuzz: random datagrams of each first-byte class from the checked tuple never throw or end the call', () => {
+  const h = harness();
+  const tx = h.connect();
+  const classes = [
+    fc.integer({ min: 0, max: 3 }),
+    fc.integer({ min: 20, max: 63 }),
+    fc.integer({ min: 128, max: 191 }),
+    fc.integer({ min: 4, max: 19 }),
+    fc.integer({ min: 64, max: 127 }),
+    fc.integer({ min: 192, max: 255 }),
+  ];
+  fc.assert(
+    fc.property(fc.oneof(...classes), fc.uint8Array({ maxLength: 300 }), (first, body) => {
+      const d = new Uint8Array(1 + body.length);
+      d[0] = first;
+      d.set(body, 1);
+      h.from(d);
+    }),
+    { numRuns: 4000 },
+  );
+  assert.equal(h.transport.state, 'connected');
+  assert.deepEqual(h.closed, []);
+  assert.equal(h.delivered.length, 0, 'nothing random authenticated');
+  h.from(tx.protectRtp(rtpPacket(1)));
+  assert.equal(h.delivered.length, 1);
+});
+
+test('a plaintext fatal alert from the checked tuple after the handshake does not end the call', () => {
+  const h = harness();
+  const tx = h.connect();
+  // Epoch 0, unauthenticated: anyone who can spoof the browser's address could send it.
+  const alert = Uint8Array.of(21, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 99, 0, 2, 2, 40);
+  h.from(alert);
+  assert.equal(h.transport.state, 'connected', `closed: ${h.closed.join(',')}`);
+  h.from(tx.protectRtp(rtpPacket(1)));
+  assert.equal(h.delivered.length, 1);
+});
+
+test('a Binding request with bad integrity or an unknown ufrag opens nothing; replies never exceed the request', () => {
+  const h = harness();
+  const before = h.tables();
+  const badMi = h.bindingRequest({ key: h.badKey, useCandidate: true });
+  h.from(badMi);
+  const unknown = h.bindingRequest({ ufrag: 'nobodyhere', useCandidate: true });
+  assert.equal(h.from(unknown), 'drop');
+  assert.equal(h.transport.state, 'new');
+  assert.equal(h.transport.stats().ice.selected, undefined);
+  assert.deepEqual(h.tables(), before);
+  assert.ok(h.sent.length <= 1, 'at most the bounded 401 for the known ufrag');
+  for (const s of h.sent)
+    assert.ok(s.bytes.length <= s.inputLength, `reply ${s.bytes.length} > request ${s.inputLength}`);
+  if (h.sent.length === 1) {
+    const res = new StunMessage();
+    assert.equal(res.parse(h.sent[0]!.bytes), 'ok');
+    assert.equal(res.messageClass, 'error');
+  }
+  assert.equal(h.router.stats.drops['stun-unknown-ufrag'], 1);
+  // The known ufrag's bad check is answered (bounded 401), the unknown one is silence.
+  assert.equal(h.router.stats.stunAnswered, h.sent.length);
+});
+
+test('DTLS and RTP from an address that passed no check reach neither the engine nor SRTP', () => {
+  const h = harness();
+  // Before any check: a well-formed ClientHello from a stranger must not start the DTLS server.
+  const impostor = new DtlsEngine({ role: 'client', certificate: browserCert, cookieExchange: false });
+  impostor.start(0);
+  const clientHello: Uint8Array[] = [];
+  for (let d = impostor.pollTransmit(); d; d = impostor.pollTransmit()) clientHello.push(d);
+  assert.ok(clientHello.length > 0);
+  for (const d of clientHello) assert.equal(h.from(d, STRANGER), 'drop');
+  assert.equal(h.transport.stats().dtls.state, 'new');
+  assert.equal(h.sent.length, 0, 'no byte toward an unchecked address');
+
+  // After the call is up: the stranger's DTLS, RTP and RTCP are all refused by source.
+  const tx = h.connect();
+  h.sent.length = 0;
+  const rtp = tx.protectRtp(rtpPacket(1));
+  assert.equal(h.from(rtp, STRANGER), 'drop');
+  assert.equal(h.from(Uint8Array.of(0x80, 200, 0, 1, 0, 0, 0, 1), STRANGER), 'drop');
+  for (const d of clientHello) assert.equal(h.from(d, STRANGER), 'drop');
+  assert.equal(h.delivered.length, 0);
+  assert.equal(h.sent.length, 0);
+  const drops = h.router.stats.drops;
+  assert.equal(drops['rtp-unverified-source'], 1);
+  assert.equal(drops['rtcp-unverified-source'], 1);
+  assert.equal(drops['dtls-unverified-source'], 2 * clientHello.length);
+  assert.equal(h.transport.stats().dtls.state, 'connected');
+  // The same packet from the checked tuple is accepted: the source was the only difference.
+  h.from(rtp);
+  assert.equal(h.delivered.length, 1);
+});
+
+test('a flood of 100,000 Binding requests with random ufrags: no throw, all counted, tables unchanged, no reply', () => {
+  const h = harness();
+  h.connect();
+  h.sent.length = 0;
+  const before = h.tables();
+  const received = h.router.stats.received;
+  const ws = new Sha1Workspace();
+  const key = new HmacSha1Key(Buffer.from('flooderpasswordflooder!!'), ws);
+  const tid = new Uint8Array(12);
+  const rnd = new Uint32Array(3);
+  const FLOOD = 100_000;
+  for (let i = 0; i < FLOOD; i++) {
+    globalThis.crypto.getRandomValues(rnd);
+    tid.set(new Uint8Array(rnd.buffer));
+    const ufrag = rnd[0]!.toString(36) + rnd[1]!.toString(36);
+    const req = new StunMessageBuilder(StunMessageType.BindingRequest, tid)
+      .username(`${ufrag}:${PEER_UFRAG}`)
+      .iceControlling(1n)
+      .priority(1)
+      .useCandidate()
+      .finish({ sha1: { key, workspace: ws }, fingerprint: true });
+    // From ever-new source ports, as a spoofing flood would.
+    h.from(req, { address: '127.0.0.1', port: 1024 + (i % 60_000) });
+  }
+  assert.equal(h.router.stats.received - received, FLOOD);
+  assert.equal(h.router.stats.drops['stun-unknown-ufrag'], FLOOD);
+  assert.equal(h.sent.length, 0, 'an unknown ufrag gets no answer at all');
+  assert.deepEqual(h.tables(), before);
+  assert.equal(h.transport.state, 'connected');
+});
+
+test('a flood of 10,000 Binding requests for the live ufrag with bad integrity: bounded replies, tables unchanged', () => {
+  const h = harness();
+  const before = h.tables();
+  let requestBytes = 0;
+  for (let i = 0; i < 10_000; i++) {
+    const req = h.bindingRequest({ key: h.badKey, useCandidate: true });
+    requestBytes += req.length;
+    h.from(req, { address: '127.0.0.1', port: 1024 + i });
+  }
+  assert.ok(h.sent.length > 0, 'the bounded 401 is on by default');
+  for (const s of h.sent) {
+    assert.ok(s.bytes.length <= s.inputLength, `reply ${s.bytes.length} > request ${s.inputLength}`);
+    assert.ok(s.bytes[0]! <= 3, 'only STUN');
+  }
+  const replyBytes = h.sent.reduce((a, s) => a + s.bytes.length, 0);
+  assert.ok(replyBytes <= requestBytes, `replied ${replyBytes} bytes to ${requestBytes}`);
+  assert.deepEqual(h.tables(), before);
+  assert.equal(h.transport.state, 'new');
+});
