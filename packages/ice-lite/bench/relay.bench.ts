@@ -266,7 +266,10 @@ for (const profile of PROFILES) {
   const a = connect(r, PORT_A, { ours, peer: peerA }, profile.name, (packet) => {
     bTransport.sendRtp(packet);
   });
-  r.sinks.set(PORT_B, () => void toB++);
+  let firstRelayed: Uint8Array | undefined;
+  r.sinks.set(PORT_B, (bytes) => {
+    if (toB++ === 0) firstRelayed = Uint8Array.from(bytes);
+  });
   const sessionFromA = new SrtpSession({
     profile: profile.name,
     masterKey: a.keys.localMasterKey,
@@ -352,6 +355,14 @@ for (const profile of PROFILES) {
     });
   }
   race(contenders, MS_PER_CASE);
+  // What reached the socket toward B is real SRTP under B's keys, carrying the packet A sent.
+  const atB = new SrtpSession({
+    profile: profile.name,
+    masterKey: b.keys.remoteMasterKey,
+    masterSalt: b.keys.remoteMasterSalt,
+  }).unprotectRtp(firstRelayed!);
+  if (!atB.ok || !Buffer.from(atB.packet).equals(rtpPacket(60_000, 0x1234_5678)))
+    throw new Error('browser B cannot read what the relay sent');
   const rates = contenders.map((c) => (c.packets / c.elapsed) * 1000);
   const drops = a.transport.stats().drops;
   if (Object.keys(drops).length > 0) throw new Error(`rtcseal dropped packets: ${JSON.stringify(drops)}`);

@@ -77,9 +77,13 @@ export type WebRtcTransportState = 'new' | 'connecting' | 'connected' | 'closed'
 export interface WebRtcTransportHandlers {
   /** DTLS is done and SRTP is keyed: media can flow. */
   onConnected?(info: WebRtcConnectedInfo): void;
-  /** A plain RTP packet that authenticated (a view valid during the call). */
+  /**
+   * A plain RTP packet that authenticated: a view (a Node Buffer) valid only during the call. Keep it
+   * with `new Uint8Array(packet)` or `Uint8Array.from(packet)`; `packet.slice()` on a Buffer is
+   * another view of the same memory, not a copy.
+   */
   onRtp?(packet: Uint8Array): void;
-  /** A plain compound RTCP packet that authenticated (a view valid during the call). */
+  /** A plain compound RTCP packet that authenticated (a view valid during the call, as for onRtp). */
   onRtcp?(packet: Uint8Array): void;
   onClosed?(reason: WebRtcCloseReason, detail?: string): void;
 }
