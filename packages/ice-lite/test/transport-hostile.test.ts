@@ -124,11 +124,8 @@ function harness() {
       masterSalt: keys.localMasterSalt,
     });
   };
-  /** Both tables of the router: sessions by ufrag, checked tuples. Read for the bound only. */
-  const tables = () => {
-    const inner = router as unknown as { sessionsByTuple: Map<string, unknown> };
-    return { sessions: router.sessionCount, tuples: inner.sessionsByTuple.size };
-  };
+  /** Both tables of the router: sessions by ufrag, checked tuples. */
+  const tables = () => ({ sessions: router.sessionCount, tuples: router.tupleCount });
   return { router, transport, sent, delivered, closed, bindingRequest, from, connect, tables, badKey };
 }
 
@@ -290,6 +287,7 @@ test('a flood of 100,000 Binding requests with random ufrags: no throw, all coun
   h.connect();
   h.sent.length = 0;
   const before = h.tables();
+  assert.deepEqual(before, { sessions: 1, tuples: 1 }, "the peer's checked tuple is routed");
   const received = h.router.stats.received;
   const ws = new Sha1Workspace();
   const key = new HmacSha1Key(Buffer.from('flooderpasswordflooder!!'), ws);

@@ -160,6 +160,11 @@ export class UdpMuxRouter {
     return this.sessionsByUfrag.size;
   }
 
+  /** Checked remote tuples routed to sessions (bounded by maxSessions x maxTuplesPerSession). */
+  get tupleCount(): number {
+    return this.sessionsByTuple.size;
+  }
+
   addSession(options: MuxSessionOptions, now: number): MuxSession {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     if (!Number.isFinite(now)) throw new TypeError('now must be a finite number (ms)');
