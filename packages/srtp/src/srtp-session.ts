@@ -563,7 +563,9 @@ export class SrtpSession {
           stream === undefined &&
           this.#streams.size + countNew(tentative, this.#streams) >= this.maxStreams
         ) {
+          // The slots may be held by forged packets of this batch: retried alone if any fails.
           results[i] = failure(UnprotectReason.tooManyStreams);
+          deferred.push(i);
           continue;
         }
         t = {

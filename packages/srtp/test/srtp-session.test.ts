@@ -410,6 +410,26 @@ test('batch unprotect: a forged packet in the batch costs no genuine packet its 
   }
 });
 
+test('batch unprotect: forged packets from new SSRCs do not take a genuine new SSRC its stream slot', () => {
+  for (const profile of ['SRTP_AEAD_AES_128_GCM', 'SRTP_AES128_CM_HMAC_SHA1_80']) {
+    const { sender, options } = pair(profile);
+    const receiver = new SrtpSession({ ...options, maxStreams: 2 });
+    const forged = [0x1001, 0x1002].map((ssrc) => {
+      const wire = Buffer.from(sender.protectRtp(rtp(7, ssrc)));
+      wire[wire.length - 1]! ^= 1;
+      return wire;
+    });
+    const genuine = Buffer.from(sender.protectRtp(rtp(9, 0x2002)));
+    const results = receiver.unprotectRtpBatchInPlace([...forged, genuine]);
+    assert.deepEqual(
+      results.map((r) => (r.ok ? r.index : r.reason)),
+      ['auth-failed', 'auth-failed', 9],
+      profile,
+    );
+    assert.equal(receiver.streamCount, 1, profile);
+  }
+});
+
 test('batch unprotect across the wrap with reordering matches one-by-one unprotect', () => {
   for (const profile of ['SRTP_AEAD_AES_256_GCM', 'SRTP_AES128_CM_HMAC_SHA1_32']) {
     const { sender, options } = pair(profile);
