@@ -128,6 +128,36 @@ test('STUN is routed by the USERNAME local ufrag; a passed check opens that tupl
   );
 });
 
+test("a valid check for one session from a tuple another session holds does not take that session's media", () => {
+  const { router, sent, got, add } = setup();
+  const a = add('sessA');
+  const b = add('sessB');
+  router.handleDatagram(check('sessB', PWD, true), '127.0.0.1', 5000, 0);
+  // An attacker with sessA's credentials spoofs a check from sessB's peer address.
+  assert.equal(router.handleDatagram(check('sessA', PWD, true), '127.0.0.1', 5000, 1), 'stun');
+  assert.equal(router.stats.drops['tuple-held-by-another-session'], 1);
+  router.handleDatagram(DTLS, '127.0.0.1', 5000, 2);
+  router.handleDatagram(RTP, '127.0.0.1', 5000, 2);
+  assert.deepEqual(
+    got.sessB!.map((g) => g.kind),
+    ['dtls', 'rtp'],
+  );
+  assert.deepEqual(got.sessA, []);
+  sent.length = 0;
+  assert.equal(a.send(RTP), false, 'sessA may not speak to the tuple sessB holds');
+  assert.equal(b.send(RTP), true);
+  assert.equal(sent.length, 1);
+  // Once sessB lets the tuple go, the next check for sessA binds it.
+  b.close();
+  router.handleDatagram(check('sessA', PWD, true), '127.0.0.1', 5000, 3);
+  router.handleDatagram(RTP, '127.0.0.1', 5000, 3);
+  assert.deepEqual(
+    got.sessA!.map((g) => g.kind),
+    ['rtp'],
+  );
+  assert.equal(a.send(RTP), true);
+});
+
 test('a check with the wrong password does not open the tuple; an unknown ufrag gets no answer', () => {
   const { router, sent, got, add } = setup();
   add('sessA');

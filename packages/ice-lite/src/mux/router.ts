@@ -21,6 +21,7 @@ export type MuxDropReason =
   | 'dtls-unverified-source'
   | 'rtp-unverified-source'
   | 'rtcp-unverified-source'
+  | 'tuple-held-by-another-session'
   | 'no-handler';
 
 export type MuxRoute = 'stun' | 'dtls' | 'rtp' | 'rtcp' | 'drop';
@@ -105,6 +106,8 @@ export class MuxSession {
    */
   send(bytes: Uint8Array, tuple: TransportTuple | undefined = this.agent.selected): boolean {
     if (!tuple || !this.agent.isValid(tuple.address, tuple.port)) return false;
+    // A tuple another session holds is not this session's to speak to (see UdpMuxRouter.applyCheck).
+    if (!this.tupleKeys.has(tupleKey(tuple.address, tuple.port))) return false;
     this.router.transmit(bytes, tuple.address, tuple.port);
     return true;
   }
@@ -279,13 +282,22 @@ export class UdpMuxRouter {
 
   private applyCheck(session: MuxSession, r: IceCheckResult): void {
     if (r.evicted) this.unroute(session, r.evicted.key);
-    if (r.tuple && r.newTuple) {
-      // The latest session to validate a tuple owns its media (a remote port belongs to one peer).
-      const previous = this.sessionsByTuple.get(r.tuple.key)?.session;
-      if (previous && previous !== session) previous.tupleKeys.delete(r.tuple.key);
-      this.sessionsByTuple.set(r.tuple.key, { session, tuple: r.tuple.view });
-      session.tupleKeys.add(r.tuple.key);
+    const tuple = r.tuple;
+    if (!tuple) return;
+    const route = this.sessionsByTuple.get(tuple.key);
+    if (route?.session === session) return;
+    // A check proves the sender knows this session's password, not that it owns the source address:
+    // UDP sources can be spoofed. So a tuple another session still holds valid stays with that
+    // session; otherwise anyone with credentials of their own could take a victim's media by sending
+    // a check from the victim's address. The tuple passes on once its holder lets it go (consent
+    // expiry, eviction, close); the peer's next check (consent, RFC 7675) then binds it here.
+    if (route?.session.agent.isValid(tuple.address, tuple.port)) {
+      this.count('tuple-held-by-another-session');
+      return;
     }
+    route?.session.tupleKeys.delete(tuple.key);
+    this.sessionsByTuple.set(tuple.key, { session, tuple: tuple.view });
+    session.tupleKeys.add(tuple.key);
   }
 
   private unroute(session: MuxSession, key: string): void {
