@@ -7,7 +7,7 @@ import { networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { generateCertificate } from '@rtcseal/dtls';
 import { UdpMux } from '@rtcseal/ice-lite';
-import { VoiceSfu } from './sfu.js';
+import { VoiceSfu, type VoiceSfuLimits } from './sfu.js';
 
 export interface VoiceCallOptions {
   /** HTTP(S) port for the page and signalling. Default 8080; 0 picks a free one. */
@@ -23,6 +23,8 @@ export interface VoiceCallOptions {
    * microphone on localhost or over HTTPS, so this is what a second machine on a LAN needs.
    */
   https?: boolean;
+  /** Caps on participants, in total and per client IP address (see VoiceSfuLimits). */
+  limits?: VoiceSfuLimits;
   log?: (line: string) => void;
 }
 
@@ -80,7 +82,7 @@ export async function startVoiceCall(options: VoiceCallOptions = {}): Promise<Ru
     ...(options.announcedAddresses ? { announcedAddresses: options.announcedAddresses } : {}),
     onError: (err) => log(`media socket: ${String(err)}`),
   });
-  const sfu = new VoiceSfu(mux, certificate, log);
+  const sfu = new VoiceSfu(mux, certificate, log, options.limits);
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -101,7 +103,7 @@ export async function startVoiceCall(options: VoiceCallOptions = {}): Promise<Ru
         if (!body || typeof body.sdp !== 'string' || typeof body.room !== 'string') {
           return send(res, 400, { error: 'expected {"room": "...", "sdp": "..."}' });
         }
-        const joined = sfu.join(body.room, body.sdp);
+        const joined = sfu.join(body.room, body.sdp, clientAddress(req));
         if (!joined.ok) return send(res, joined.status, { error: joined.error });
         return send(res, 200, {
           id: joined.participant.id,
@@ -120,7 +122,9 @@ export async function startVoiceCall(options: VoiceCallOptions = {}): Promise<Ru
       }
       send(res, 404, { error: 'not found' });
     } catch (err) {
-      send(res, 500, { error: String(err) });
+      // The detail goes to the log, not to whoever sent the request.
+      log(`${req.method} ${url.pathname}: ${String(err)}`);
+      send(res, 500, { error: 'internal error' });
     }
   };
 
@@ -148,6 +152,11 @@ export async function startVoiceCall(options: VoiceCallOptions = {}): Promise<Ru
       await mux.close();
     },
   };
+}
+
+/** The requesting client for per-client limits: its IP address, IPv4-mapped IPv6 folded to IPv4. */
+function clientAddress(req: IncomingMessage): string {
+  return (req.socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
 }
 
 function lanAddresses(): string[] {

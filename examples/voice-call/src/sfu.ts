@@ -6,6 +6,14 @@ import { RtpRewriter } from './rtp-rewriter.js';
 /** Two people talk in a room; one person alone hears themselves (echo room). */
 export const ROOM_CAPACITY = 2;
 
+/** Bounds on what signalling can make the server hold: every join costs an ICE session and a DTLS engine. */
+export interface VoiceSfuLimits {
+  /** Participants (transports) on the server at once, over all rooms. Default 200. */
+  readonly maxParticipants?: number;
+  /** Participants one client (as the HTTP layer names it, e.g. its IP address) may hold at once. Default 8. */
+  readonly maxPerClient?: number;
+}
+
 export interface Participant {
   readonly id: string;
   readonly name: string;
@@ -15,6 +23,8 @@ export interface Participant {
   readonly transport: WebRtcTransport;
   /** Makes what this participant hears one continuous stream, whoever speaks. */
   readonly rewriter: RtpRewriter;
+  /** Who asked for the join (counted against maxPerClient). */
+  readonly client: string;
 }
 
 export type JoinResult =
@@ -60,23 +70,52 @@ export class VoiceSfu {
   private readonly byId = new Map<string, Participant>();
   private nextSourceId = 1;
   private readonly forwardBuffer = new Uint8Array(1500);
+  /** Live participants per client; entries leave with the client's last participant. */
+  private readonly perClient = new Map<string, number>();
+  private readonly maxParticipants: number;
+  private readonly maxPerClient: number;
 
   constructor(
     private readonly mux: MuxLike,
     private readonly certificate: DtlsCertificate,
     private readonly log: (line: string) => void = () => {},
-  ) {}
+    limits: VoiceSfuLimits = {},
+  ) {
+    this.maxParticipants = limits.maxParticipants ?? 200;
+    this.maxPerClient = limits.maxPerClient ?? 8;
+    if (!Number.isInteger(this.maxParticipants) || this.maxParticipants < 1) {
+      throw new RangeError('limits.maxParticipants must be a positive integer');
+    }
+    if (!Number.isInteger(this.maxPerClient) || this.maxPerClient < 1) {
+      throw new RangeError('limits.maxPerClient must be a positive integer');
+    }
+  }
 
   get participantCount(): number {
     return this.byId.size;
   }
 
-  join(room: string, offerSdp: string): JoinResult {
+  /**
+   * Adds a participant to `room` from its SDP offer. `client` identifies who asks (the HTTP layer
+   * passes the remote IP address); one client holds at most maxPerClient participants (429 beyond),
+   * the server at most maxParticipants (503 beyond). A transport that never connects is closed by
+   * ICE consent expiry and frees its slot.
+   */
+  join(room: string, offerSdp: string, client = ''): JoinResult {
     if (!/^[A-Za-z0-9_-]{1,32}$/.test(room))
       return { ok: false, status: 400, error: 'room name: 1-32 letters, digits, - or _' };
     const members = this.rooms.get(room) ?? [];
     if (members.length >= ROOM_CAPACITY)
       return { ok: false, status: 409, error: `room "${room}" is full (two people)` };
+    if (this.byId.size >= this.maxParticipants)
+      return { ok: false, status: 503, error: 'the server is full; try again later' };
+    const held = this.perClient.get(client) ?? 0;
+    if (held >= this.maxPerClient)
+      return {
+        ok: false,
+        status: 429,
+        error: `too many calls from one client (at most ${this.maxPerClient})`,
+      };
     const id = randomBytes(9).toString('base64url');
     const sourceId = this.nextSourceId++;
     const name = `caller ${sourceId}`;
@@ -108,10 +147,12 @@ export class VoiceSfu {
         result.offer.opus.payloadType,
         randomBytes(2).readUInt16BE(),
       ),
+      client,
     };
     members.push(participant);
     this.rooms.set(room, members);
     this.byId.set(id, participant);
+    this.perClient.set(client, held + 1);
     this.log(`${name} joined "${room}" (${members.length}/${ROOM_CAPACITY})`);
     return { ok: true, participant, answer: result.answer };
   }
@@ -163,6 +204,9 @@ export class VoiceSfu {
 
   private remove(p: Participant): void {
     if (!this.byId.delete(p.id)) return;
+    const held = (this.perClient.get(p.client) ?? 1) - 1;
+    if (held > 0) this.perClient.set(p.client, held);
+    else this.perClient.delete(p.client);
     const members = (this.rooms.get(p.room) ?? []).filter((m) => m !== p);
     if (members.length === 0) this.rooms.delete(p.room);
     else this.rooms.set(p.room, members);
