@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import type { DtlsCertificate } from './certificate.js';
 import { CIPHER_SUITES, type CipherSuite, cipherSuiteByName } from './cipher-suites.js';
 import { type KeyShareGroup, SUPPORTED_GROUPS } from './crypto/key-share.js';
-import { parseFingerprint } from './fingerprint.js';
+import { type ParsedFingerprint, parseFingerprint } from './fingerprint.js';
 import { type SrtpProfile, srtpProfileByName } from './srtp-profiles.js';
 
 /** A pre-shared key for the PSK suites (RFC 4279 §2). */
@@ -85,7 +85,8 @@ export interface DtlsConfig {
 export interface ResolvedConfig {
   readonly role: 'client' | 'server';
   readonly certificate: DtlsCertificate | undefined;
-  readonly expectedFingerprint: string | undefined;
+  /** Parsed once here; the handshake compares digests. */
+  readonly expectedFingerprint: ParsedFingerprint | undefined;
   readonly srtpProfiles: readonly SrtpProfile[];
   readonly cipherSuites: readonly CipherSuite[];
   readonly groups: readonly KeyShareGroup[];
@@ -128,10 +129,9 @@ export function resolveConfig(config: DtlsConfig): ResolvedConfig {
     throw new RangeError(`config.role must be 'client' or 'server', got ${String(config.role)}`);
   }
   const role = config.role;
-  if (
-    config.expectedFingerprint !== undefined &&
-    parseFingerprint(config.expectedFingerprint) === undefined
-  ) {
+  const expectedFingerprint =
+    config.expectedFingerprint === undefined ? undefined : parseFingerprint(config.expectedFingerprint);
+  if (config.expectedFingerprint !== undefined && expectedFingerprint === undefined) {
     throw new RangeError(`config.expectedFingerprint is not a fingerprint like 'sha-256 AB:CD:…'`);
   }
   const srtpProfiles = (config.srtpProfiles ?? DEFAULT_SRTP_PROFILES).map((name) => {
@@ -195,7 +195,7 @@ export function resolveConfig(config: DtlsConfig): ResolvedConfig {
   return {
     role,
     certificate: config.certificate,
-    expectedFingerprint: config.expectedFingerprint,
+    expectedFingerprint,
     srtpProfiles,
     cipherSuites,
     groups,
@@ -209,7 +209,7 @@ export function resolveConfig(config: DtlsConfig): ResolvedConfig {
     psk,
     pskLookup: config.pskLookup,
     pskIdentityHint: config.pskIdentityHint,
-    rng: config.rng ?? ((n: number) => new Uint8Array(randomBytes(n))),
+    rng: config.rng ?? ((n: number) => randomFillSync(new Uint8Array(n))),
     maxHandshakeMessageSize: positiveInt(
       'maxHandshakeMessageSize',
       config.maxHandshakeMessageSize,

@@ -85,7 +85,32 @@ export interface DtlsStats {
 }
 
 export function newStats(): DtlsStats {
-  const drops = {} as Record<DtlsDropReason, number>;
-  for (const r of DROP_REASONS) drops[r] = 0;
+  // One literal rather than a loop over DROP_REASONS: every engine gets the same fixed object
+  // shape at once; `satisfies` keeps the keys in step with DROP_REASONS.
+  const drops = {
+    'truncated-record': 0,
+    'oversized-record': 0,
+    'bad-version': 0,
+    'bad-content-type': 0,
+    'unknown-epoch': 0,
+    'old-epoch': 0,
+    replayed: 0,
+    'auth-failed': 0,
+    'future-epoch-buffer-full': 0,
+    'truncated-handshake': 0,
+    'inconsistent-fragment': 0,
+    'handshake-too-large': 0,
+    'handshake-out-of-window': 0,
+    'handshake-buffer-full': 0,
+    'handshake-too-many-ranges': 0,
+    'handshake-inconsistent': 0,
+    'bad-ccs': 0,
+    'bad-alert': 0,
+    'data-before-connected': 0,
+    'after-close': 0,
+    'not-started': 0,
+    'not-client-hello': 0,
+    'bad-cookie': 0,
+  } satisfies Record<DtlsDropReason, number>;
   return { datagramsReceived: 0, datagramsSent: 0, recordsReceived: 0, retransmissions: 0, drops };
 }

@@ -87,7 +87,11 @@ export function parseFingerprint(text: string): ParsedFingerprint | undefined {
  */
 export function fingerprintMatches(der: Uint8Array, expected: string): boolean {
   const parsed = parseFingerprint(expected);
-  if (parsed === undefined) return false;
-  const actual = createHash(NODE_HASH[parsed.algorithm]).update(der).digest();
-  return actual.length === parsed.digest.length && timingSafeEqual(actual, parsed.digest);
+  return parsed !== undefined && parsedFingerprintMatches(der, parsed);
+}
+
+/** fingerprintMatches for a fingerprint parsed beforehand (an engine parses its expected one once). */
+export function parsedFingerprintMatches(der: Uint8Array, expected: ParsedFingerprint): boolean {
+  const actual = createHash(NODE_HASH[expected.algorithm]).update(der).digest();
+  return actual.length === expected.digest.length && timingSafeEqual(actual, expected.digest);
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { transcriptForm } from './fragment.js';
 
 /**
@@ -10,11 +10,17 @@ import { transcriptForm } from './fragment.js';
 export class Transcript {
   private readonly parts: Uint8Array[] = [];
   private size = 0;
+  /**
+   * A hash kept running from the first hash() on: the handshake asks for the hash up to three
+   * times (extended master secret, both Finished), always of a longer prefix.
+   */
+  private running: { readonly algorithm: 'sha256' | 'sha384'; readonly hash: Hash } | undefined;
 
   add(msgType: number, messageSeq: number, body: Uint8Array): void {
     const bytes = transcriptForm(msgType, messageSeq, body);
     this.parts.push(bytes);
     this.size += bytes.length;
+    this.running?.hash.update(bytes);
   }
 
   /** All messages so far, concatenated. */
@@ -30,8 +36,11 @@ export class Transcript {
 
   /** Hash of all messages so far. */
   hash(algorithm: 'sha256' | 'sha384'): Uint8Array {
-    const h = createHash(algorithm);
-    for (const p of this.parts) h.update(p);
-    return new Uint8Array(h.digest());
+    if (this.running?.algorithm !== algorithm) {
+      const hash = createHash(algorithm);
+      for (const p of this.parts) hash.update(p);
+      this.running = { algorithm, hash };
+    }
+    return new Uint8Array(this.running.hash.copy().digest());
   }
 }

@@ -61,6 +61,8 @@ type ClientPhase =
 export class ClientHandshake12 extends Dtls12Connection {
   private phase: ClientPhase = 'idle';
   private hello: ClientHello | undefined;
+  /** The ClientHello as last sent; it enters the transcript once the server answers it. */
+  private helloBody: Uint8Array = new Uint8Array(0);
   private helloSeq = 0;
   /** HelloVerifyRequests answered so far; a server may send another one after rotating its secret. */
   private helloVerifyRequests = 0;
@@ -118,7 +120,8 @@ export class ClientHandshake12 extends Dtls12Connection {
 
   /** Flight 1 or 3. The ClientHello enters the transcript only once the server answers it with ServerHello. */
   private sendHello(now: number): void {
-    const entry = this.handshakeEntry(HandshakeType.client_hello, encodeClientHello(this.hello!), 0, false);
+    this.helloBody = encodeClientHello(this.hello!);
+    const entry = this.handshakeEntry(HandshakeType.client_hello, this.helloBody, 0, false);
     this.helloSeq = entry.kind === 'handshake' ? entry.messageSeq : 0;
     this.phase = 'wait-server-hello';
     this.sendFlight([entry], now, false);
@@ -258,7 +261,7 @@ export class ClientHandshake12 extends Dtls12Connection {
     this.extendedMasterSecret = info.extendedMasterSecret;
     this.serverRandom = sh.random.slice();
     // RFC 6347 §4.2.6: the transcript starts with the ClientHello the server answered.
-    this.transcript.add(HandshakeType.client_hello, this.helloSeq, encodeClientHello(this.hello!));
+    this.transcript.add(HandshakeType.client_hello, this.helloSeq, this.helloBody);
     this.transcript.add(m.msgType, m.messageSeq, m.body);
     this.phase = suite.keyExchange === 'PSK' ? 'wait-psk-hint-or-done' : 'wait-certificate';
   }

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { AlertDescription, HandshakeAbort } from '../alert.js';
 import { publicKeyFromCertificate } from '../certificate.js';
 import type { KeyExchange } from '../cipher-suites.js';
-import { fingerprintMatches } from '../fingerprint.js';
+import { type ParsedFingerprint, parsedFingerprintMatches } from '../fingerprint.js';
 
 /**
  * Authenticates the peer's leaf certificate the DTLS-SRTP way: by the fingerprint signalled out of
@@ -13,10 +13,10 @@ import { fingerprintMatches } from '../fingerprint.js';
  */
 export function checkPeerCertificate(
   der: Uint8Array,
-  expectedFingerprint: string | undefined,
+  expectedFingerprint: ParsedFingerprint | undefined,
   keyExchange: KeyExchange | 'client',
 ): KeyObject {
-  if (expectedFingerprint !== undefined && !fingerprintMatches(der, expectedFingerprint)) {
+  if (expectedFingerprint !== undefined && !parsedFingerprintMatches(der, expectedFingerprint)) {
     throw new HandshakeAbort(
       AlertDescription.badCertificate,
       'peer certificate does not match the expected fingerprint',
