@@ -63,7 +63,7 @@ function rtpPacket(seq: number, ssrc = 1001): Uint8Array {
 }
 
 /** Our transport answering a browser stand-in (DTLS client) on one router; every datagram logged. */
-function harness() {
+function harness(clock?: () => number) {
   const sent: Array<{ bytes: Uint8Array; address: string; port: number; inputLength: number }> = [];
   let inputLength = 0;
   const router = new UdpMuxRouter({
@@ -77,6 +77,7 @@ function harness() {
       candidates: hostCandidates([{ address: '127.0.0.1', port: 5000 }]),
     },
     certificate: serverCert,
+    ...(clock ? { clock } : {}),
     onRtp: (p) => delivered.push(new Uint8Array(p)),
     onClosed: (r) => closed.push(r),
   });
@@ -249,6 +250,33 @@ test('a Binding request with bad integrity or an unknown ufrag opens nothing; re
   assert.equal(h.router.stats.drops['stun-unknown-ufrag'], 1);
   // The known ufrag's bad check is answered (bounded 401), the unknown one is silence.
   assert.equal(h.router.stats.stunAnswered, h.sent.length);
+});
+
+test('a DTLS ClientHello from a tuple that passed only a check gets no more than 3x its bytes back', (t) => {
+  // A check proves knowledge of the session's password, not ownership of the source address: whoever
+  // holds the credentials (every caller holds their own) can send it, and then a ClientHello, with a
+  // victim's address as source. Until the peer proves it receives there, the server must not
+  // amplify, retransmissions included.
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let now = 0;
+  const h = harness(() => now);
+  const client = new DtlsEngine({ role: 'client', certificate: browserCert });
+  let received = 0;
+  const spoofed = (bytes: Uint8Array) => {
+    received += bytes.length;
+    h.from(bytes);
+  };
+  spoofed(h.bindingRequest({ useCandidate: true }));
+  client.start(0);
+  for (let d = client.pollTransmit(); d; d = client.pollTransmit()) spoofed(d);
+  // The spoofer sees no answer and sends nothing more; the server's timers run out the handshake.
+  for (let i = 0; i < 400; i++) {
+    now += 100;
+    t.mock.timers.tick(100);
+  }
+  const answered = h.sent.reduce((n, s) => n + s.bytes.length, 0);
+  assert.ok(answered > 0, 'the check and the ClientHello are answered');
+  assert.ok(answered <= 3 * received, `${answered} bytes sent for ${received} received`);
 });
 
 test('DTLS and RTP from an address that passed no check reach neither the engine nor SRTP', () => {

@@ -114,9 +114,12 @@ export type AnswerResult =
  * One browser's media session on a shared UDP port: ICE-lite (the mux's agent), DTLS in the role
  * the offer's a=setup leaves to us (RFC 8842), and SRTP keyed from the DTLS exporter (RFC 5764).
  *
- * The DTLS engine sees only datagrams from tuples that passed an ICE check, so its cookie exchange
- * is off (the check already proved the address, RFC 8445 §7.3 + RFC 6347 §4.2.1). SRTP contexts are
- * created at `connected`; media before that is dropped and counted.
+ * The DTLS engine sees only datagrams from tuples that passed an ICE check. A check proves that
+ * the sender knows the session's password, not that it receives at the source address (anyone
+ * holding credentials, e.g. their own session's, can send one with a spoofed source), so as DTLS
+ * server the engine still makes the peer return a cookie (RFC 6347 §4.2.1) before it sends its
+ * flight and retransmits it: no more than the ClientHello's size goes to an unproven address.
+ * SRTP contexts are created at `connected`; media before that is dropped and counted.
  */
 export class WebRtcTransport {
   /** The SSRC announced in the answer; `sendRtp` callers use it. */
@@ -194,7 +197,7 @@ export class WebRtcTransport {
       certificate: options.certificate,
       expectedFingerprint: offer.fingerprint,
       ...(options.srtpProfiles ? { srtpProfiles: options.srtpProfiles } : {}),
-      cookieExchange: false,
+      cookieExchange: this.dtlsRole === 'server',
       // Browsers retransmit their flights quickly; a 1 s initial timer would make a lost
       // datagram cost a second of call setup.
       retransmit: options.dtls?.retransmit ?? { initialMs: 200, maxMs: 4000 },
