@@ -266,3 +266,23 @@ test('a bad offer is a typed error, not an exception', () => {
   });
   assert.equal(result.ok, false);
 });
+
+test('an offer whose ICE credentials or fingerprint are malformed is a typed error naming the field', () => {
+  const good = offerSdp(browserCert.fingerprint());
+  const cases: Array<[string, RegExp]> = [
+    [good.replace(`a=ice-ufrag:${PEER_UFRAG}`, `a=ice-ufrag:${'u'.repeat(300)}`), /ice-ufrag/],
+    [good.replace(`a=ice-ufrag:${PEER_UFRAG}`, 'a=ice-ufrag:pE"eR'), /ice-ufrag/],
+    [good.replace(`a=ice-pwd:${PEER_PWD}`, `a=ice-pwd:${'p'.repeat(257)}`), /ice-pwd/],
+    [good.replace(/a=fingerprint:.*/, 'a=fingerprint:sha-256 ZZ'), /fingerprint/],
+    [good.replace(/a=fingerprint:.*/, 'a=fingerprint:md5 AB:CD'), /fingerprint/],
+    [good.replace(/a=fingerprint:.*/, `a=fingerprint:sha-256 ${'AB:'.repeat(40)}AB`), /fingerprint/],
+  ];
+  for (const [sdp, field] of cases) {
+    const result = WebRtcTransport.answer(sdp, {
+      mux: { addSession: () => assert.fail('no session for a bad offer'), candidates: [] },
+      certificate: serverCert,
+    });
+    assert.equal(result.ok, false);
+    assert.match(result.ok ? '' : result.error, field);
+  }
+});

@@ -1,3 +1,4 @@
+import { parseFingerprint } from '@rtcseal/dtls';
 import * as sdpTransform from 'sdp-transform';
 
 /** What an ICE-lite answerer needs from a browser's offer. */
@@ -29,6 +30,13 @@ export interface AudioOffer {
 export type OfferResult = { ok: true; offer: AudioOffer } | { ok: false; error: string };
 
 const SETUPS = new Set(['actpass', 'active', 'passive', 'holdconn']);
+
+/**
+ * ice-ufrag / ice-pwd values (RFC 8839 §5.4: ice-chars, at most 256). The lower bounds of the RFC
+ * (4 and 22) are not enforced: the agent needs only a non-empty ufrag, and a peer with short
+ * credentials hurts only itself.
+ */
+const ICE_CREDENTIAL = /^[A-Za-z0-9+/]{1,256}$/;
 
 /**
  * Reads an offer from a browser. SDP arrives from the network through signaling, so a bad offer is a
@@ -64,9 +72,20 @@ function interpretOffer(sdp: string): OfferResult {
   const iceUfrag = asText(audio.iceUfrag ?? parsed.iceUfrag);
   const icePwd = asText(audio.icePwd ?? parsed.icePwd);
   if (!iceUfrag || !icePwd) return { ok: false, error: 'offer has no a=ice-ufrag / a=ice-pwd' };
+  // Checked here so that the agent and the DTLS engine, which throw on such values as misuse,
+  // never see them: they came from the network.
+  if (!ICE_CREDENTIAL.test(iceUfrag)) return { ok: false, error: 'offer a=ice-ufrag is not 1-256 ice-chars' };
+  if (!ICE_CREDENTIAL.test(icePwd)) return { ok: false, error: 'offer a=ice-pwd is not 1-256 ice-chars' };
   // Firefox puts a=fingerprint at session level, Chromium in each m-section (RFC 8122 §5 allows both).
   const fp = audio.fingerprint ?? parsed.fingerprint;
   if (!fp) return { ok: false, error: 'offer has no a=fingerprint' };
+  const fingerprint = `${String(fp.type).toLowerCase()} ${String(fp.hash).toUpperCase()}`;
+  if (parseFingerprint(fingerprint) === undefined) {
+    return {
+      ok: false,
+      error: 'offer a=fingerprint is not a known hash function with a digest of its length',
+    };
+  }
   const setup = String(audio.setup ?? parsed.setup ?? 'actpass').toLowerCase();
   if (!SETUPS.has(setup)) return { ok: false, error: `offer has an unknown a=setup:${setup}` };
   const opusRtp = (audio.rtp ?? []).find((r) => String(r.codec).toLowerCase() === 'opus');
@@ -79,7 +98,7 @@ function interpretOffer(sdp: string): OfferResult {
     offer: {
       iceUfrag,
       icePwd,
-      fingerprint: `${String(fp.type).toLowerCase()} ${String(fp.hash).toUpperCase()}`,
+      fingerprint,
       setup: setup as AudioOffer['setup'],
       bundle: group
         ? String(group.mids)
