@@ -52,9 +52,23 @@ export class DtlsEngine {
     return this.impl.nextTimeout();
   }
 
-  /** Sends application data (records of at most 2^14 bytes). Throws unless connected. */
+  /**
+   * Sends application data as one record in one datagram. Throws unless connected, and throws a
+   * RangeError when `data` is longer than `maxSendSize` (DTLS does not fragment application data,
+   * RFC 6347 §4.1.1): size messages to it, or split a byte stream yourself.
+   */
   send(data: Uint8Array, now: number): void {
     this.impl.send(data, now);
+  }
+
+  /**
+   * The largest `data` one send() accepts: the configured mtu minus the record header (13 bytes)
+   * and the negotiated suite's expansion (24 bytes for AES-GCM, 16 for ChaCha20-Poly1305, 16 for
+   * AES-CCM_8), at most 2^14. 1163 with the default mtu 1200 and an AES-GCM suite. Undefined
+   * unless connected.
+   */
+  get maxSendSize(): number | undefined {
+    return this.impl.maxSendSize;
   }
 
   /** Sends close_notify (RFC 5246 §7.2.1) and closes; idempotent. */

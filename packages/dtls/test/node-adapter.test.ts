@@ -69,6 +69,9 @@ test('client and server on loopback agree on keys and exchange data both ways', 
     const reply = once(client, 'data') as Promise<[Uint8Array]>;
     peer.send(new TextEncoder().encode('back'));
     assert.equal(Buffer.from((await reply)[0]).toString(), 'back');
+    // One send is one datagram: the limit is exposed and larger data is refused at once.
+    assert.equal(client.maxSendSize, 1200 - 13 - 24);
+    assert.throws(() => client.send(new Uint8Array(client.maxSendSize! + 1)), /maxSendSize/);
 
     const peerClosed = peer.closed;
     await client.close();

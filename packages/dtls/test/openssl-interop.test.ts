@@ -541,6 +541,9 @@ test(
       await ourCli.waitFor(/Protocol: DTLS 1\.2/, 8000);
       ourCli.write('typed into rtcseal\n');
       await child.waitFor(/typed into rtcseal/, 5000);
+      // A line longer than one datagram holds is cut into records that each fit the mtu.
+      ourCli.write(`${'y'.repeat(3000)} end of the long line\n`);
+      await child.waitFor(/y{3000} end of the long line/, 5000);
       child.write('typed into openssl\n');
       await ourCli.waitFor(/typed into openssl/, 5000);
       ourCli.endInput();

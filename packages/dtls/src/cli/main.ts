@@ -74,8 +74,12 @@ function engineConfig(
 /** Copies stdin to the peer and the peer's data to stdout until either side closes. */
 async function stay(connection: DtlsConnection, out: NodeJS.WritableStream): Promise<void> {
   connection.on('data', (d) => out.write(d));
+  // stdin is a byte stream: cut it into records that each fit one datagram.
   const onStdin = (chunk: Buffer) => {
-    if (connection.state === 'connected') connection.send(new Uint8Array(chunk));
+    const max = connection.maxSendSize;
+    if (max === undefined) return;
+    for (let offset = 0; offset < chunk.length; offset += max)
+      connection.send(new Uint8Array(chunk.subarray(offset, offset + max)));
   };
   process.stdin.on('data', onStdin);
   process.stdin.once('end', () => void connection.close());

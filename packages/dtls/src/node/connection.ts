@@ -166,7 +166,15 @@ export class DtlsConnection extends EventEmitter<ConnectionEvents> implements As
     return this.driver.engine.stats;
   }
 
-  /** Sends application data (one record). Throws unless connected. */
+  /** The largest data one send() accepts (mtu minus record expansion); undefined unless connected. */
+  get maxSendSize(): number | undefined {
+    return this.driver.engine.maxSendSize;
+  }
+
+  /**
+   * Sends application data as one record in one datagram. Throws unless connected, and a RangeError
+   * when `data` is longer than maxSendSize (DTLS does not fragment application data).
+   */
   send(data: Uint8Array): void {
     if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array');
     if (this.closeInfo !== undefined) throw new Error('send: the connection is closed');

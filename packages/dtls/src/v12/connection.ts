@@ -28,7 +28,7 @@ import {
 } from '../handshake/reassembly.js';
 import { Transcript } from '../handshake/transcript.js';
 import { ContentType, HandshakeType } from '../handshake/types.js';
-import { type RawRecord, splitDatagram } from '../record/record-header.js';
+import { type RawRecord, RECORD_HEADER_LENGTH, splitDatagram } from '../record/record-header.js';
 import { RecordLayer } from '../record/record-layer.js';
 import { RetransmitTimer } from '../retransmit.js';
 import {
@@ -541,17 +541,36 @@ export abstract class Dtls12Connection {
 
   // ---- API for the embedder ------------------------------------------------------------------
 
+  /**
+   * The most application data one send() carries: what fits one record in one datagram of `mtu`
+   * bytes after the record header and the suite's AEAD expansion, at most 2^14 (RFC 5246 §6.2.1).
+   * RFC 6347 §4.1.1.1 has the record layer tell the upper layer its expansion so that the upper
+   * layer sizes its messages; undefined until connected (the expansion depends on the suite).
+   */
+  get maxSendSize(): number | undefined {
+    if (this.stateValue !== 'connected') return undefined;
+    const room = this.cfg.mtu - RECORD_HEADER_LENGTH - this.records.overhead(this.records.writeEpoch);
+    return Math.min(room, MAX_PLAINTEXT);
+  }
+
+  /**
+   * One send() is one record in one datagram. DTLS does not fragment application data: a record
+   * never spans datagrams (RFC 6347 §4.1.1), and cutting a message into several records would hand
+   * the peer several messages, breaking the boundaries that datagram users (SCTP over DTLS,
+   * RFC 8261 §5, which sizes its packets to the path MTU itself) rely on. Data larger than
+   * maxSendSize is misuse and throws; callers with a byte stream split it themselves.
+   */
   send(data: Uint8Array, now: number): void {
     if (!(data instanceof Uint8Array)) throw new TypeError('send: data must be a Uint8Array');
     checkNow(now, 'send');
-    if (this.stateValue !== 'connected')
-      throw new Error(`send: the connection is ${this.stateValue}, not connected`);
-    let offset = 0;
-    do {
-      const chunk = data.subarray(offset, offset + MAX_PLAINTEXT);
-      this.outbox.push(this.records.seal(this.records.writeEpoch, ContentType.application_data, chunk));
-      offset += MAX_PLAINTEXT;
-    } while (offset < data.length);
+    const max = this.maxSendSize;
+    if (max === undefined) throw new Error(`send: the connection is ${this.stateValue}, not connected`);
+    if (data.length > max) {
+      throw new RangeError(
+        `send: data of ${data.length} bytes exceeds maxSendSize ${max} (one record in a ${this.cfg.mtu}-byte datagram; DTLS does not fragment application data, RFC 6347 §4.1.1)`,
+      );
+    }
+    this.outbox.push(this.records.seal(this.records.writeEpoch, ContentType.application_data, data));
   }
 
   close(now: number): void {
