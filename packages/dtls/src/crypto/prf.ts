@@ -18,16 +18,19 @@ export function prf(
 ): Uint8Array {
   if (!Number.isInteger(length) || length < 0)
     throw new RangeError(`prf: length must be a non-negative integer, got ${length}`);
-  const labelSeed = Buffer.concat([Buffer.from(label, 'latin1'), seed]);
+  if (length === 0) return new Uint8Array(0);
+  // label + seed is fed to each HMAC in two updates rather than concatenated.
+  const labelBytes = Buffer.from(label, 'latin1');
   const out = new Uint8Array(length);
-  let a: Uint8Array = labelSeed;
+  // A(1) = HMAC(secret, label + seed).
+  let a = createHmac(hash, secret).update(labelBytes).update(seed).digest();
   let filled = 0;
-  while (filled < length) {
-    a = createHmac(hash, secret).update(a).digest();
-    const block = createHmac(hash, secret).update(a).update(labelSeed).digest();
+  for (;;) {
+    const block = createHmac(hash, secret).update(a).update(labelBytes).update(seed).digest();
     const take = Math.min(block.length, length - filled);
-    out.set(block.subarray(0, take), filled);
+    out.set(take === block.length ? block : block.subarray(0, take), filled);
     filled += take;
+    if (filled >= length) return out;
+    a = createHmac(hash, secret).update(a).digest();
   }
-  return out;
 }
