@@ -94,6 +94,7 @@ export class Writer {
 
   /** The written bytes, as a view of the internal buffer (do not keep writing after taking it). */
   finish(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
+    // Writers sized exactly (records, fragments) hand out their buffer without a view object.
+    return this.pos === this.buf.length ? this.buf : this.buf.subarray(0, this.pos);
   }
 }
