@@ -279,6 +279,55 @@ test('a DTLS ClientHello from a tuple that passed only a check gets no more than
   assert.ok(answered <= 3 * received, `${answered} bytes sent for ${received} received`);
 });
 
+test('a cookie earned on one tuple does not open the DTLS handshake from another: no flight to a spoofed address', (t) => {
+  // The credential holder does the cookie exchange from its own address, then nominates a victim's
+  // address with a spoofed check and replays the cookie'd ClientHello from there.
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let now = 0;
+  const h = harness(() => now);
+  const own = { address: '127.0.0.1', port: 40_000 };
+  const victim = { address: '127.0.0.1', port: 40_001 };
+  const client = new DtlsEngine({ role: 'client', certificate: browserCert });
+  h.from(h.bindingRequest({ useCandidate: true }), own);
+  client.start(0);
+  for (let d = client.pollTransmit(); d; d = client.pollTransmit()) h.from(d, own);
+  for (const s of h.sent.splice(0))
+    if (s.bytes[0]! >= 20 && s.bytes[0]! <= 63) client.handleDatagram(s.bytes, 0);
+  let received = 0;
+  const spoofed = (bytes: Uint8Array) => {
+    received += bytes.length;
+    h.from(bytes, victim);
+  };
+  spoofed(h.bindingRequest({ useCandidate: true }));
+  for (let d = client.pollTransmit(); d; d = client.pollTransmit()) spoofed(d);
+  for (let i = 0; i < 400; i++) {
+    now += 100;
+    t.mock.timers.tick(100);
+  }
+  const toVictim = h.sent.filter((s) => s.port === victim.port).reduce((n, s) => n + s.bytes.length, 0);
+  assert.ok(toVictim <= 3 * received, `${toVictim} bytes sent to the victim for ${received} received`);
+});
+
+test('a peer whose ClientHello moves to another checked tuple after the HelloVerifyRequest still connects', () => {
+  const h = harness();
+  const first = { address: '127.0.0.1', port: 40_010 };
+  const second = { address: '127.0.0.1', port: 40_011 };
+  const client = new DtlsEngine({ role: 'client', certificate: browserCert });
+  h.from(h.bindingRequest({ useCandidate: true }), first);
+  h.from(h.bindingRequest({ useCandidate: true }), second);
+  client.start(0);
+  let from = first;
+  for (let round = 0; round < 50 && client.state !== 'connected'; round++) {
+    for (let d = client.pollTransmit(); d; d = client.pollTransmit()) h.from(d, from);
+    // Everything after the first ClientHello comes from the second tuple (the peer switched pairs).
+    from = second;
+    for (const s of h.sent.splice(0))
+      if (s.bytes[0]! >= 20 && s.bytes[0]! <= 63) client.handleDatagram(s.bytes, 0);
+  }
+  assert.equal(client.state, 'connected');
+  assert.equal(h.transport.state, 'connected');
+});
+
 test('DTLS and RTP from an address that passed no check reach neither the engine nor SRTP', () => {
   const h = harness();
   // Before any check: a well-formed ClientHello from a stranger must not start the DTLS server.

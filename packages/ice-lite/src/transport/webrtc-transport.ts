@@ -126,13 +126,20 @@ export class WebRtcTransport {
   readonly ssrc: number;
   readonly dtlsRole: 'client' | 'server';
   private readonly session: MuxSession;
-  private readonly engine: DtlsEngine;
+  private engine: DtlsEngine;
+  private readonly engineConfig: DtlsConfig;
   private readonly handlers: WebRtcTransportHandlers;
   private readonly clock: () => number;
   private readonly createdAt: number;
   private timer: NodeJS.Timeout | undefined;
   private timerAt: number | undefined;
   private dtlsTuple: TransportTuple | undefined;
+  /**
+   * DTLS server before `connected`: the tuple the current ClientHello came from, which the
+   * handshake's flights go to. Its cookie was sent there, so it is the one address that proved it
+   * receives (RFC 6347 §4.2.1).
+   */
+  private helloTuple: TransportTuple | undefined;
   private started = false;
   private tx: SrtpSession | undefined;
   private rx: SrtpSession | undefined;
@@ -191,7 +198,7 @@ export class WebRtcTransport {
           ? 'active'
           : (options.setup ?? 'passive');
     this.dtlsRole = ourSetup === 'passive' ? 'server' : 'client';
-    this.engine = new DtlsEngine({
+    this.engineConfig = {
       ...options.dtls,
       role: this.dtlsRole,
       certificate: options.certificate,
@@ -201,7 +208,8 @@ export class WebRtcTransport {
       // Browsers retransmit their flights quickly; a 1 s initial timer would make a lost
       // datagram cost a second of call setup.
       retransmit: options.dtls?.retransmit ?? { initialMs: 200, maxMs: 4000 },
-    });
+    };
+    this.engine = new DtlsEngine(this.engineConfig);
     this.session = options.mux.addSession({
       remoteUfrag: offer.iceUfrag,
       onDtls: (bytes, tuple) => this.onDtls(bytes, tuple),
@@ -301,6 +309,18 @@ export class WebRtcTransport {
   private onDtls(bytes: Uint8Array, tuple: TransportTuple): void {
     if (this.closedReason) return;
     this.dtlsTuple = tuple;
+    if (this.dtlsRole === 'server' && !this.tx && isClientHello(bytes)) {
+      // The engine's cookie does not name the address it was sent to, and this session's tuples
+      // share the engine: a ClientHello from another tuple starts over on a fresh engine (a fresh
+      // cookie secret), so a cookie earned at one address cannot open the handshake, with its
+      // flights and retransmissions, towards another. A genuine peer that switched pairs just
+      // answers one more HelloVerifyRequest.
+      if (this.helloTuple !== undefined && !sameTuple(this.helloTuple, tuple)) {
+        this.engine = new DtlsEngine(this.engineConfig);
+        this.started = false;
+      }
+      this.helloTuple = tuple;
+    }
     if (!this.started) {
       this.started = true;
       this.engine.start(this.clock());
@@ -350,9 +370,13 @@ export class WebRtcTransport {
   }
 
   private flush(): void {
-    for (let d = this.engine.pollTransmit(); d; d = this.engine.pollTransmit()) {
-      this.session.send(d, this.session.selectedTuple ?? this.dtlsTuple);
-    }
+    // Until connected, a DTLS server's flights go where its cookie went, not to whatever tuple is
+    // nominated meanwhile (a nomination can be spoofed by whoever holds the credentials).
+    const to =
+      this.dtlsRole === 'server' && !this.tx && this.helloTuple !== undefined
+        ? this.helloTuple
+        : (this.session.selectedTuple ?? this.dtlsTuple);
+    for (let d = this.engine.pollTransmit(); d; d = this.engine.pollTransmit()) this.session.send(d, to);
   }
 
   private onDtlsEvent(e: DtlsEvent): void {
@@ -435,6 +459,15 @@ function nonZero(
   const out: Partial<Record<DtlsDropReason, number>> = {};
   for (const k of Object.keys(counters) as DtlsDropReason[]) if (counters[k] > 0) out[k] = counters[k];
   return out;
+}
+
+/** A DTLS record of epoch 0 carrying a ClientHello (fragment) first (RFC 6347 §4.1, §4.2.2). */
+function isClientHello(bytes: Uint8Array): boolean {
+  return bytes.length >= 25 && bytes[0] === 22 && bytes[3] === 0 && bytes[4] === 0 && bytes[13] === 1;
+}
+
+function sameTuple(a: TransportTuple, b: TransportTuple): boolean {
+  return a === b || (a.port === b.port && a.address === b.address);
 }
 
 function randomSsrc(): number {
