@@ -196,3 +196,20 @@ test('a two-datagram ClientHello survives a lost HelloVerifyRequest and a stray 
     [2, 11, 12, 13, 14],
   );
 });
+
+test('the client repeats its ClientHello unchanged but for the cookie and message_seq (RFC 6347 §4.2.1)', () => {
+  const client = new DtlsEngine({ role: 'client', certificate: a });
+  const server = new DtlsEngine({ role: 'server', certificate: b });
+  client.start(0);
+  const first = drain(client);
+  server.handleDatagram(first[0]!, 1);
+  client.handleDatagram(drain(server)[0]!, 2);
+  const [m1] = handshakeMessages(first);
+  const [m2] = handshakeMessages(drain(client));
+  assert.deepEqual([m1!.messageSeq, m2!.messageSeq], [0, 1]);
+  const h1 = decodeClientHello(m1!.body);
+  const h2 = decodeClientHello(m2!.body);
+  assert.equal(h1.cookie.length, 0);
+  assert.equal(h2.cookie.length, 32);
+  assert.deepEqual(encodeClientHello({ ...h2, cookie: new Uint8Array(0) }), m1!.body);
+});
