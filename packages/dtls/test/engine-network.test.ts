@@ -16,7 +16,13 @@ test('handshakes complete and keys agree over 30% loss, duplication, reordering 
   let retransmissions = 0;
   for (let seed = 1; seed <= 100; seed++) {
     const r = simulate(
-      { certificate: a, expectedFingerprint: b.fingerprint(), mtu: 300, retransmit: { initialMs: 100 } },
+      {
+        certificate: a,
+        expectedFingerprint: b.fingerprint(),
+        mtu: 300,
+        retransmit: { initialMs: 100 },
+        handshakeTimeoutMs: 120_000,
+      },
       {
         certificate: b,
         expectedFingerprint: a.fingerprint(),

@@ -64,7 +64,7 @@ const MAX_DEFERRED_RECORDS = 8;
 
 /**
  * The DTLS 1.2 record layer of one association: epochs with their own sequence numbers and
- * protection (RFC 6347 §4.1), one replay window per read epoch (RFC 6347 §4.1.2.6).
+ * protection (RFC 6347 §4.1), one replay window per protected read epoch (RFC 6347 §4.1.2.6).
  * The previous read epoch is kept so that the peer's retransmitted epoch-0 flight can still be
  * recognised after the switch; callers decide what such records may do.
  */
@@ -141,13 +141,6 @@ export class RecordLayer {
     if (state !== undefined && state.nextSeq < seq) state.nextSeq = seq;
   }
 
-  /** Forgets the records seen in read `epoch` (a client after a HelloVerifyRequest, whose numbers the server may reuse). */
-  resetReadWindow(epoch: number): void {
-    const state = this.reads.get(epoch);
-    if (state !== undefined)
-      this.reads.set(epoch, { cipher: state.cipher, window: new ReplayWindow(this.replayWindowWidth) });
-  }
-
   /** Seals one record in `epoch` with that epoch's next sequence number. */
   seal(epoch: number, contentType: number, plaintext: Uint8Array, version = DTLS12_VERSION): Uint8Array {
     const state = this.writes.get(epoch);
@@ -167,7 +160,8 @@ export class RecordLayer {
 
   /**
    * Checks, authenticates and replay-filters one record (RFC 6347 §4.1.2.1, §4.1.2.6). Records
-   * failing authentication are dropped without an alert (RFC 6347 §4.1.2.7).
+   * failing authentication are dropped without an alert (RFC 6347 §4.1.2.7). Epoch-0 records are
+   * passed through unfiltered: nothing about them can be verified.
    */
   open(r: RawRecord): OpenResult {
     if (r.version !== DTLS12_VERSION && r.version !== DTLS10_VERSION)
@@ -191,12 +185,16 @@ export class RecordLayer {
       }
       return { kind: 'drop', reason: 'unknown-epoch' };
     }
-    if (!state.window.check(r.sequenceNumber)) return { kind: 'drop', reason: 'replayed' };
-    let plaintext: Uint8Array | undefined = r.fragment;
-    if (state.cipher !== undefined) {
-      plaintext = state.cipher.open(r.epoch, r.sequenceNumber, r.contentType, r.version, r.fragment);
-      if (plaintext === undefined) return { kind: 'drop', reason: 'auth-failed' };
+    if (state.cipher === undefined) {
+      // RFC 6347 §4.1.2.6: the window may only move after the record's MAC verified. An unprotected
+      // (epoch 0) record has no MAC, so it is not replay-filtered at all: anyone can forge one, and a
+      // forged high sequence number would otherwise shadow every genuine hello. Repeated epoch-0
+      // handshake messages are recognised by message_seq in reassembly instead (RFC 6347 §4.2.2).
+      return { kind: 'record', contentType: r.contentType, epoch: r.epoch, plaintext: r.fragment };
     }
+    if (!state.window.check(r.sequenceNumber)) return { kind: 'drop', reason: 'replayed' };
+    const plaintext = state.cipher.open(r.epoch, r.sequenceNumber, r.contentType, r.version, r.fragment);
+    if (plaintext === undefined) return { kind: 'drop', reason: 'auth-failed' };
     state.window.accept(r.sequenceNumber);
     return { kind: 'record', contentType: r.contentType, epoch: r.epoch, plaintext };
   }

@@ -208,8 +208,6 @@ export class ClientHandshake12 extends Dtls12Connection {
       throw new HandshakeAbort(AlertDescription.illegalParameter, 'empty HelloVerifyRequest cookie');
     }
     this.helloVerifyRequests++;
-    // The server may reuse record numbers of its stateless reply; do not let them shadow the ServerHello.
-    this.records.resetReadWindow(0);
     // RFC 6347 §4.2.1: the same ClientHello again, now with the cookie.
     this.hello = { ...this.hello!, cookie: hvr.cookie.slice() };
     this.answeringPeerFlight(m.messageSeq);
