@@ -71,6 +71,9 @@ export const DROP_REASONS = [
   'not-started',
   'not-client-hello',
   'bad-cookie',
+  'bad-client-hello',
+  'bad-server-hello',
+  'alert-before-peer',
 ] as const;
 export type DtlsDropReason = (typeof DROP_REASONS)[number];
 
@@ -111,6 +114,9 @@ export function newStats(): DtlsStats {
     'not-started': 0,
     'not-client-hello': 0,
     'bad-cookie': 0,
+    'bad-client-hello': 0,
+    'bad-server-hello': 0,
+    'alert-before-peer': 0,
   } satisfies Record<DtlsDropReason, number>;
   return { datagramsReceived: 0, datagramsSent: 0, recordsReceived: 0, retransmissions: 0, drops };
 }

@@ -147,8 +147,14 @@ test('the client follows a second HelloVerifyRequest with a new cookie, up to a 
     assert.deepEqual(decodeClientHello(ch!.body).cookie, cookie);
     assert.equal(ch!.messageSeq, i + 1);
   }
+  // Beyond the bound a HelloVerifyRequest is not answered: it is dropped (it may be forged) and the
+  // client keeps waiting for a ServerHello until its handshake timeout.
   const body = Uint8Array.of(0xfe, 0xff, 1, 7);
   client.handleDatagram(messageDatagram(3, 3, body, 3), 5);
+  assert.deepEqual(drain(client), []);
+  assert.equal(client.state, 'handshaking');
+  assert.equal(client.stats.drops['bad-server-hello'], 1);
+  client.handleTimeout(30_000);
   assert.equal(client.state, 'closed');
   assert.equal(events(client).at(-1)?.type, 'closed');
 });

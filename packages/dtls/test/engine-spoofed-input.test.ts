@@ -4,7 +4,7 @@ import { type DtlsCertificate, generateCertificate } from '../src/certificate.js
 import type { DtlsConfig } from '../src/config.js';
 import { DtlsEngine } from '../src/engine.js';
 import { encodeRecord } from '../src/record/record-header.js';
-import { drain, events } from './sim/craft.js';
+import { drain, events, messageDatagram } from './sim/craft.js';
 
 /*
  * Epoch-0 records carry no authentication: anyone who can forge the peer's UDP source can send
@@ -97,4 +97,112 @@ test('a forged epoch-1 record with a huge sequence number does not move the wind
   for (const d of drain(client)) server.handleDatagram(d, 100);
   assert.deepEqual(events(server).at(-1), { type: 'data', data: Uint8Array.of(9) });
   assert.equal(server.stats.drops.replayed, 0);
+});
+
+// ---- D2: malformed hellos before the peer was heard ---------------------------------------------
+
+test('a spoofed malformed ClientHello before the real one is dropped and counted, with or without the cookie exchange', () => {
+  for (const cookieExchange of [true, false]) {
+    const { client, server } = pair({ cookieExchange });
+    server.start(0);
+    // A ClientHello with a zero-length body, message_seq 0, in record 5 of epoch 0.
+    const spoof = Uint8Array.of(
+      22,
+      0xfe,
+      0xfd,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      5,
+      0,
+      12,
+      1,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+    );
+    server.handleDatagram(spoof, 0);
+    assert.deepEqual(drain(server), [], 'no alert to a source nobody verified');
+    assert.equal(server.state, 'new');
+    assert.equal(server.stats.drops['bad-client-hello'], 1);
+    client.start(0);
+    assertConnects(client, server);
+  }
+});
+
+test('a spoofed ClientHello with malformed extensions is dropped before the cookie exchange', () => {
+  const { client, server } = pair();
+  client.start(0);
+  const [ch] = drain(client);
+  // Same hello, extensions block length claims one byte more than there is.
+  const bad = ch!.slice();
+  const body = bad.subarray(13 + 12);
+  const extStart = extensionsOffset(body);
+  const extLen = (body[extStart]! << 8) | body[extStart + 1]!;
+  body[extStart] = (extLen + 1) >> 8;
+  body[extStart + 1] = (extLen + 1) & 0xff;
+  server.handleDatagram(bad, 0);
+  assert.deepEqual(drain(server), []);
+  assert.equal(server.stats.drops['bad-client-hello'], 1);
+  server.handleDatagram(ch!, 0);
+  assertConnects(client, server);
+});
+
+/** Offset of the extensions length in a ClientHello body. */
+function extensionsOffset(body: Uint8Array): number {
+  let p = 2 + 32;
+  p += 1 + body[p]!; // session_id
+  p += 1 + body[p]!; // cookie
+  p += 2 + ((body[p]! << 8) | body[p + 1]!); // cipher_suites
+  p += 1 + body[p]!; // compression_methods
+  return p;
+}
+
+test('spoofed garbage while the client waits for flight 2 or 4 is dropped and counted; the handshake completes', () => {
+  const garbage = [
+    messageDatagram(2, 0, new Uint8Array(0), 7), // ServerHello that does not decode
+    messageDatagram(3, 0, new Uint8Array(0), 8), // HelloVerifyRequest that does not decode
+    messageDatagram(3, 0, Uint8Array.of(0xfe, 0xff, 0), 9), // HelloVerifyRequest with an empty cookie
+    messageDatagram(14, 0, new Uint8Array(0), 10), // ServerHelloDone out of place
+    messageDatagram(20, 0, new Uint8Array(12), 11), // plaintext Finished
+  ];
+  for (const cookieExchange of [true, false]) {
+    for (const [i, g] of garbage.entries()) {
+      const { client, server } = pair({ cookieExchange });
+      client.start(0);
+      client.handleDatagram(g, 0);
+      assert.deepEqual(drain(client).length, 1, `case ${i}: only the ClientHello, no alert`);
+      assert.equal(client.state, 'handshaking', `case ${i}`);
+      assert.equal(client.stats.drops['bad-server-hello'], 1, `case ${i}`);
+      // The ClientHello went out before the garbage; the timer brings it again.
+      const next = client.nextTimeout()!;
+      client.handleTimeout(next);
+      pump(client, server, next);
+      assert.equal(client.state, 'connected', `case ${i}`);
+      assert.equal(server.state, 'connected', `case ${i}`);
+    }
+  }
+});
+
+test('garbage after the cookie exchange, before the ServerHello, is dropped too', () => {
+  const { client, server } = pair();
+  client.start(0);
+  for (const d of drain(client)) server.handleDatagram(d, 1);
+  for (const d of drain(server)) client.handleDatagram(d, 2); // HelloVerifyRequest
+  // Flight 4 will use message_seq 1: a forged one takes that number first.
+  client.handleDatagram(messageDatagram(2, 1, Uint8Array.of(1, 2, 3), 30), 3);
+  assert.equal(client.stats.drops['bad-server-hello'], 1);
+  assertConnects(client, server);
 });

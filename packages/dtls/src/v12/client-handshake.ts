@@ -36,6 +36,7 @@ import {
 } from '../handshake/messages/server-key-exchange.js';
 import type { HandshakeMessage } from '../handshake/reassembly.js';
 import { COMPRESSION_NULL, ExtensionType, HandshakeType, ProtocolVersion } from '../handshake/types.js';
+import { DecodeError } from '../wire/decode-error.js';
 import { Dtls12Connection } from './connection.js';
 import { checkPeerCertificate } from './peer-certificate.js';
 
@@ -133,19 +134,13 @@ export class ClientHandshake12 extends Dtls12Connection {
 
   protected onHandshakeMessage(m: HandshakeMessage, now: number): void {
     const T = HandshakeType;
+    if (this.phase === 'wait-server-hello') {
+      this.onFirstServerMessage(m, now);
+      return;
+    }
     // Everything before Finished comes in epoch 0, Finished only after the ChangeCipherSpec (RFC 5246 §7.1).
     if ((m.msgType === T.finished) !== m.epoch > 0) throw unexpected(m);
     switch (this.phase) {
-      case 'wait-server-hello':
-        if (m.msgType === T.hello_verify_request && this.helloVerifyRequests < MAX_HELLO_VERIFY_REQUESTS) {
-          this.onHelloVerifyRequest(m, now);
-          return;
-        }
-        if (m.msgType === T.server_hello) {
-          this.onServerHello(m);
-          return;
-        }
-        throw unexpected(m);
       case 'wait-certificate':
         if (m.msgType === T.certificate) {
           this.onCertificate(m);
@@ -200,16 +195,43 @@ export class ClientHandshake12 extends Dtls12Connection {
     }
   }
 
-  /** RFC 6347 §4.2.1: resend the ClientHello with the cookie, same random; flight 3. */
-  private onHelloVerifyRequest(m: HandshakeMessage, now: number): void {
-    const hvr = decodeHelloVerifyRequest(m.body);
-    // RFC 6347 §4.2.1: cookie<0..2^8-1>; an empty one cannot be echoed meaningfully.
-    if (hvr.cookie.length === 0) {
-      throw new HandshakeAbort(AlertDescription.illegalParameter, 'empty HelloVerifyRequest cookie');
+  /**
+   * Waiting for flight 2 or 4, nothing from the server has been accepted yet: an epoch-0 message is
+   * unauthenticated and may come from anyone who forges the server's address. A message that cannot
+   * be the server's answer (another type, a HelloVerifyRequest beyond the bound or with an empty
+   * cookie, bytes that do not decode) is dropped and counted rather than answered with a fatal alert,
+   * so one forged datagram cannot end the handshake; the genuine answer may still take its
+   * message_seq. A well-formed ServerHello that we cannot accept (a suite or profile we did not
+   * offer) still ends the handshake with its alert (RFC 5246 §7.4.1.3): a server that sends it
+   * needs to be told.
+   */
+  private onFirstServerMessage(m: HandshakeMessage, now: number): void {
+    const T = HandshakeType;
+    try {
+      if (m.epoch === 0 && m.msgType === T.hello_verify_request) {
+        const hvr = decodeHelloVerifyRequest(m.body);
+        // RFC 6347 §4.2.1: cookie<0..2^8-1>; an empty one cannot be echoed meaningfully. The bound
+        // keeps a server (or a forger) from making the client loop.
+        if (hvr.cookie.length > 0 && this.helloVerifyRequests < MAX_HELLO_VERIFY_REQUESTS) {
+          this.onHelloVerifyRequest(m, hvr.cookie, now);
+          return;
+        }
+      } else if (m.epoch === 0 && m.msgType === T.server_hello) {
+        this.onServerHello(m);
+        return;
+      }
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
     }
+    this.stats.drops['bad-server-hello']++;
+    this.reassembler.restartAt(m.messageSeq);
+  }
+
+  /** RFC 6347 §4.2.1: resend the ClientHello with the cookie, same random; flight 3. */
+  private onHelloVerifyRequest(m: HandshakeMessage, cookie: Uint8Array, now: number): void {
     this.helloVerifyRequests++;
     // RFC 6347 §4.2.1: the same ClientHello again, now with the cookie.
-    this.hello = { ...this.hello!, cookie: hvr.cookie.slice() };
+    this.hello = { ...this.hello!, cookie: cookie.slice() };
     this.answeringPeerFlight(m.messageSeq);
     this.sendHello(now);
   }

@@ -23,7 +23,7 @@ import {
   clientHelloCookieParams,
   decodeClientHello,
 } from '../handshake/messages/client-hello.js';
-import { clientHelloInfo } from '../handshake/messages/client-hello-info.js';
+import { type ClientHelloInfo, clientHelloInfo } from '../handshake/messages/client-hello-info.js';
 import { decodeClientKeyExchange } from '../handshake/messages/client-key-exchange.js';
 import { decodeFinished } from '../handshake/messages/finished.js';
 import { encodeHelloVerifyRequest } from '../handshake/messages/hello-verify-request.js';
@@ -43,6 +43,7 @@ import {
   ProtocolVersion,
 } from '../handshake/types.js';
 import { encodeRecord } from '../record/record-header.js';
+import { DecodeError } from '../wire/decode-error.js';
 import { Dtls12Connection } from './connection.js';
 import { type Negotiated, negotiate } from './negotiation.js';
 import { checkPeerCertificate } from './peer-certificate.js';
@@ -142,8 +143,27 @@ export class ServerHandshake12 extends Dtls12Connection {
     }
   }
 
+  /**
+   * Before a ClientHello is accepted the server holds no handshake state, and the ClientHello is an
+   * unauthenticated datagram anyone can forge. One that does not decode is dropped and counted
+   * instead of answered with a fatal decode_error (RFC 5246 §7.2.2): the alert would end nothing
+   * worth ending, while closing the engine would let one spoofed datagram end the handshake before
+   * the genuine ClientHello arrives. A well-formed but unacceptable ClientHello is still refused
+   * with its alert (RFC 5246 §7.4.1.2): the client needs to learn why.
+   */
   private onClientHello(m: HandshakeMessage, now: number): void {
-    const hello = decodeClientHello(m.body);
+    let hello: ClientHello;
+    let info: ClientHelloInfo;
+    try {
+      hello = decodeClientHello(m.body);
+      info = clientHelloInfo(hello);
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      this.stats.drops['bad-client-hello']++;
+      // The next ClientHello may reuse this message_seq (the genuine one the forgery raced).
+      this.reassembler.restartAt(m.messageSeq);
+      return;
+    }
     if (this.cookies !== undefined) {
       const params = clientHelloCookieParams(hello);
       if (!this.cookies.verify('', params, hello.cookie, now)) {
@@ -160,7 +180,6 @@ export class ServerHandshake12 extends Dtls12Connection {
         `client_version 0x${hello.clientVersion.toString(16)}`,
       );
     }
-    const info = clientHelloInfo(hello);
     this.negotiated = negotiate(this.cfg, info);
     this.beginHandshake(now);
     // Continue numbering above the record the HelloVerifyRequest may have reused (RFC 6347 §4.2.1).
