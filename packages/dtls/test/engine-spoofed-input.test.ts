@@ -206,3 +206,84 @@ test('garbage after the cookie exchange, before the ServerHello, is dropped too'
   assert.equal(client.stats.drops['bad-server-hello'], 1);
   assertConnects(client, server);
 });
+
+// ---- D3: plaintext alerts before the peer's hello was accepted ----------------------------------
+
+/** A plaintext (epoch 0) alert record. */
+function plaintextAlert(level: number, description: number, seq = 0x63): Uint8Array {
+  return encodeRecord(21, 0xfefd, 0, seq, Uint8Array.of(level, description));
+}
+
+test('a spoofed plaintext fatal alert to the client before any ServerHello is dropped and counted', () => {
+  for (const cookieExchange of [true, false]) {
+    const { client, server } = pair({ cookieExchange });
+    client.start(0);
+    client.handleDatagram(plaintextAlert(2, 40), 0); // fatal handshake_failure
+    client.handleDatagram(plaintextAlert(1, 0), 0); // close_notify
+    assert.equal(client.state, 'handshaking');
+    assert.equal(client.stats.drops['alert-before-peer'], 2);
+    assert.deepEqual(events(client), [], 'an unattributable alert is not reported either');
+    assertConnects(client, server);
+  }
+});
+
+test('a spoofed plaintext fatal alert between the HelloVerifyRequest and the ServerHello is dropped', () => {
+  const { client, server } = pair();
+  client.start(0);
+  for (const d of drain(client)) server.handleDatagram(d, 1);
+  for (const d of drain(server)) client.handleDatagram(d, 2); // HelloVerifyRequest
+  client.handleDatagram(plaintextAlert(2, 40), 3);
+  assert.equal(client.state, 'handshaking');
+  assert.equal(client.stats.drops['alert-before-peer'], 1);
+  assertConnects(client, server);
+});
+
+test('a spoofed plaintext fatal alert to the server before its ClientHello is dropped and counted', () => {
+  for (const cookieExchange of [true, false]) {
+    const { client, server } = pair({ cookieExchange });
+    server.start(0);
+    server.handleDatagram(plaintextAlert(2, 40), 0);
+    assert.equal(server.state, 'new');
+    assert.deepEqual(drain(server), []);
+    client.start(0);
+    if (cookieExchange) {
+      // Also after the HelloVerifyRequest went out, while the server keeps no state.
+      for (const d of drain(client)) server.handleDatagram(d, 1);
+      server.handleDatagram(plaintextAlert(2, 40, 0x64), 1);
+      assert.equal(server.state, 'new');
+      for (const d of drain(server)) client.handleDatagram(d, 2);
+    }
+    assertConnects(client, server);
+  }
+});
+
+test('once the peer hello was accepted, its plaintext fatal alert still ends the handshake at once', () => {
+  // Client: after flight 4 (ServerHello accepted) a server rejecting our certificate alerts in plaintext.
+  {
+    const { client, server } = pair({ cookieExchange: false });
+    client.start(0);
+    for (const d of drain(client)) server.handleDatagram(d, 1);
+    for (const d of drain(server)) client.handleDatagram(d, 2); // flight 4
+    client.handleDatagram(plaintextAlert(2, 42), 3); // bad_certificate
+    assert.equal(client.state, 'closed');
+    assert.deepEqual(events(client).at(-1), {
+      type: 'closed',
+      reason: 'alert-received',
+      alert: 'bad_certificate',
+    });
+  }
+  // Server: after it answered the ClientHello with flight 4.
+  {
+    const { client, server } = pair({ cookieExchange: false });
+    client.start(0);
+    for (const d of drain(client)) server.handleDatagram(d, 1);
+    assert.equal(server.state, 'handshaking');
+    server.handleDatagram(plaintextAlert(2, 42), 2);
+    assert.equal(server.state, 'closed');
+    assert.deepEqual(events(server).at(-1), {
+      type: 'closed',
+      reason: 'alert-received',
+      alert: 'bad_certificate',
+    });
+  }
+});

@@ -285,6 +285,7 @@ export class ClientHandshake12 extends Dtls12Connection {
     this.transcript.add(HandshakeType.client_hello, this.helloSeq, this.helloBody);
     this.transcript.add(m.msgType, m.messageSeq, m.body);
     this.phase = suite.keyExchange === 'PSK' ? 'wait-psk-hint-or-done' : 'wait-certificate';
+    this.peerHelloAccepted();
   }
 
   private onCertificate(m: HandshakeMessage): void {

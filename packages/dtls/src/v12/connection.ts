@@ -86,6 +86,11 @@ export abstract class Dtls12Connection {
   private handshakeDeadline: number | undefined;
   /** Record sequence number of the record being processed (a stateless HelloVerifyRequest echoes it). */
   protected currentRecordSeq = 0;
+  /**
+   * The peer's hello was accepted in this handshake (server: a ClientHello answered with flight 4;
+   * client: a ServerHello). Until then a plaintext alert cannot be told apart from a forgery.
+   */
+  private peerHeard = false;
 
   // Negotiated parameters.
   protected suite: CipherSuite | undefined;
@@ -331,15 +336,27 @@ export abstract class Dtls12Connection {
     }
   }
 
+  /**
+   * Alerts in epoch 0 are unauthenticated (RFC 6347 §4.1.2.7 has invalid records dropped silently;
+   * a plaintext alert has nothing to verify). Before a handshake exists, or once the peer's traffic
+   * is protected, one is noise that must not end anything. During the handshake a plaintext fatal
+   * alert is honoured only once the peer's hello was accepted: from then on the peer's genuine
+   * refusals (a browser rejecting our certificate before its ChangeCipherSpec, RFC 5246 §7.2.2)
+   * still end the handshake at once. Before that point, one forged datagram could otherwise end a
+   * handshake the genuine peer has not even answered yet; the price is that a server refusing our
+   * ClientHello with an alert is noticed by the handshake timeout instead.
+   */
   private processAlert(epoch: number, body: Uint8Array): void {
-    // Before a handshake exists, or once the peer's traffic is protected, a plaintext alert is
-    // unauthenticated noise that must not end anything.
     if (this.stateValue === 'new') {
       this.stats.drops['not-started']++;
       return;
     }
     if (epoch < this.records.readEpoch) {
       this.stats.drops['old-epoch']++;
+      return;
+    }
+    if (epoch === 0 && !this.peerHeard) {
+      this.stats.drops['alert-before-peer']++;
       return;
     }
     const a = decodeAlert(body);
@@ -399,6 +416,11 @@ export abstract class Dtls12Connection {
     for (const d of packFlight(this.lastFlight, this.records, this.cfg.mtu)) this.outbox.push(d);
     this.stats.retransmissions++;
     if (fromTimer) this.timer.backoff(now);
+  }
+
+  /** The peer's hello was accepted: its plaintext alerts are honoured from now on (see processAlert). */
+  protected peerHelloAccepted(): void {
+    this.peerHeard = true;
   }
 
   /** The handshake started (client: start(); server: first acceptable ClientHello). */

@@ -182,6 +182,7 @@ export class ServerHandshake12 extends Dtls12Connection {
     }
     this.negotiated = negotiate(this.cfg, info);
     this.beginHandshake(now);
+    this.peerHelloAccepted();
     // Continue numbering above the record the HelloVerifyRequest may have reused (RFC 6347 §4.2.1).
     this.records.reserveSequence(0, this.currentRecordSeq + 1);
     this.suite = this.negotiated.suite;
