@@ -54,6 +54,15 @@ export interface DtlsConfig {
    * peer's address is already verified (ICE connectivity checks).
    */
   readonly cookieExchange?: boolean;
+  /**
+   * Server with cookieExchange: what the engine's own HelloVerifyRequest cookie is bound to besides
+   * the ClientHello parameters (RFC 6347 §4.2.1 binds it to the client's address). Give the peer's
+   * transport address (e.g. '192.0.2.1:5000') or the bytes of any identity the embedder has for the
+   * source, so that a cookie earned at one address does not pass when replayed from another. The
+   * engine sees no addresses itself: with the default '' every source shares one binding. At most
+   * 1024 bytes (UTF-8 for a string).
+   */
+  readonly cookieBinding?: string | Uint8Array;
   /** Largest datagram we send, in bytes (RFC 6347 §4.1.1.1). Default 1200; at least 200. */
   readonly mtu?: number;
   /**
@@ -91,6 +100,7 @@ export interface ResolvedConfig {
   readonly cipherSuites: readonly CipherSuite[];
   readonly groups: readonly KeyShareGroup[];
   readonly cookieExchange: boolean;
+  readonly cookieBinding: string | Uint8Array;
   readonly mtu: number;
   readonly retransmitInitialMs: number;
   readonly retransmitMaxMs: number;
@@ -200,6 +210,7 @@ export function resolveConfig(config: DtlsConfig): ResolvedConfig {
     cipherSuites,
     groups,
     cookieExchange: config.cookieExchange ?? true,
+    cookieBinding: resolveCookieBinding(config.cookieBinding),
     mtu: positiveInt('mtu', config.mtu, 1200, 200),
     retransmitInitialMs,
     retransmitMaxMs,
@@ -218,4 +229,22 @@ export function resolveConfig(config: DtlsConfig): ResolvedConfig {
     ),
     replayWindow: positiveInt('replayWindow', config.replayWindow, 64, 32),
   };
+}
+
+/** Longest cookieBinding accepted, in bytes. */
+const MAX_COOKIE_BINDING = 1024;
+
+function resolveCookieBinding(binding: string | Uint8Array | undefined): string | Uint8Array {
+  if (binding === undefined) return '';
+  if (typeof binding === 'string') {
+    if (Buffer.byteLength(binding, 'utf8') > MAX_COOKIE_BINDING)
+      throw new RangeError(`config.cookieBinding must be at most ${MAX_COOKIE_BINDING} bytes`);
+    return binding;
+  }
+  if (!(binding instanceof Uint8Array))
+    throw new TypeError('config.cookieBinding must be a string or a Uint8Array');
+  if (binding.length > MAX_COOKIE_BINDING)
+    throw new RangeError(`config.cookieBinding must be at most ${MAX_COOKIE_BINDING} bytes`);
+  // A copy: the embedder may reuse its buffer.
+  return Uint8Array.from(binding);
 }

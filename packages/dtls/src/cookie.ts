@@ -55,26 +55,32 @@ export class HelloVerifyCookies {
     return Uint8Array.from(s);
   }
 
-  private tag(secret: Uint8Array, peerAddress: string, params: Uint8Array): Buffer {
-    const addr = Buffer.from(peerAddress, 'utf8');
+  private tag(secret: Uint8Array, peerAddress: string | Uint8Array, params: Uint8Array): Buffer {
+    const addr =
+      typeof peerAddress === 'string'
+        ? Buffer.from(peerAddress, 'utf8')
+        : Buffer.from(peerAddress.buffer, peerAddress.byteOffset, peerAddress.byteLength);
+    if (addr.length > 0xffff) throw new RangeError('peerAddress must be at most 65535 bytes');
     const len = Buffer.from([addr.length >>> 8, addr.length & 0xff]);
     return createHmac('sha256', secret).update(len).update(addr).update(params).digest();
   }
 
   /**
-   * A cookie for this peer address and these ClientHello parameters (the
+   * A cookie for this peer address (a string, or the bytes of any identity the caller has for the
+   * source) and these ClientHello parameters (the
    * bytes the caller chooses to bind: version, random, session id, suites,
    * compression methods, extensions — RFC 6347 §4.2.1 recommends the client's
    * parameters so a changed retry does not pass).
    */
-  create(peerAddress: string, params: Uint8Array, now: number): Uint8Array {
-    if (typeof peerAddress !== 'string') throw new TypeError('peerAddress must be a string');
+  create(peerAddress: string | Uint8Array, params: Uint8Array, now: number): Uint8Array {
+    if (typeof peerAddress !== 'string' && !(peerAddress instanceof Uint8Array))
+      throw new TypeError('peerAddress must be a string or a Uint8Array');
     this.rotate(now);
     return new Uint8Array(this.tag(this.current!, peerAddress, params));
   }
 
   /** True when `cookie` was made by create() for the same address and params with the current or previous secret. */
-  verify(peerAddress: string, params: Uint8Array, cookie: Uint8Array, now: number): boolean {
+  verify(peerAddress: string | Uint8Array, params: Uint8Array, cookie: Uint8Array, now: number): boolean {
     this.rotate(now);
     if (cookie.length !== COOKIE_LENGTH) return false;
     const got = Buffer.from(cookie.buffer, cookie.byteOffset, cookie.byteLength);

@@ -219,3 +219,52 @@ test('the client repeats its ClientHello unchanged but for the cookie and messag
   assert.equal(h2.cookie.length, 32);
   assert.deepEqual(encodeClientHello({ ...h2, cookie: new Uint8Array(0) }), m1!.body);
 });
+
+test('the engine cookie is bound to cookieBinding: a cookie earned under binding A is refused under binding B', () => {
+  const bindings: Array<[string | Uint8Array, string | Uint8Array]> = [
+    ['192.0.2.1:5000', '192.0.2.66:5000'],
+    [Uint8Array.of(1, 2, 3), Uint8Array.of(1, 2, 4)],
+    ['', 'x'],
+  ];
+  for (const [bindA, bindB] of bindings) {
+    // The same cookie secret in every server (same rng), so only the binding differs.
+    const server = (cookieBinding: string | Uint8Array) =>
+      new DtlsEngine({
+        role: 'server',
+        certificate: b,
+        cookieBinding,
+        rng: (n) => new Uint8Array(n).fill(7),
+      });
+    const client = new DtlsEngine({ role: 'client', certificate: a });
+    client.start(0);
+    const issuer = server(bindA);
+    for (const d of drain(client)) issuer.handleDatagram(d, 1);
+    for (const d of drain(issuer)) client.handleDatagram(d, 2); // HelloVerifyRequest
+    const withCookie = drain(client);
+    assert.ok(decodeClientHello(handshakeMessages(withCookie)[0]!.body).cookie.length > 0);
+
+    const other = server(bindB);
+    for (const d of withCookie) other.handleDatagram(d, 3);
+    assert.deepEqual(
+      handshakeMessages(drain(other)).map((m) => m.msgType),
+      [3],
+      'binding B answers with a new HelloVerifyRequest',
+    );
+    assert.equal(other.state, 'new');
+    assert.equal(other.stats.drops['bad-cookie'], 1);
+
+    const same = server(typeof bindA === 'string' ? bindA : Uint8Array.from(bindA));
+    for (const d of withCookie) same.handleDatagram(d, 3);
+    assert.equal(same.state, 'handshaking', 'binding A accepts its own cookie');
+  }
+});
+
+test('cookieBinding must be a string or bytes of at most 1024 bytes', () => {
+  const make = (cookieBinding: unknown) =>
+    new DtlsEngine({ role: 'server', certificate: b, cookieBinding: cookieBinding as string });
+  assert.throws(() => make(42), /cookieBinding/);
+  assert.throws(() => make('x'.repeat(1025)), /cookieBinding/);
+  assert.throws(() => make(new Uint8Array(1025)), /cookieBinding/);
+  make('y'.repeat(1024));
+  make(new Uint8Array(1024));
+});

@@ -166,7 +166,7 @@ export class ServerHandshake12 extends Dtls12Connection {
     }
     if (this.cookies !== undefined) {
       const params = clientHelloCookieParams(hello);
-      if (!this.cookies.verify('', params, hello.cookie, now)) {
+      if (!this.cookies.verify(this.cfg.cookieBinding, params, hello.cookie, now)) {
         if (hello.cookie.length > 0) this.stats.drops['bad-cookie']++;
         this.sendHelloVerifyRequest(hello, m.messageSeq, now);
         return;
@@ -201,7 +201,7 @@ export class ServerHandshake12 extends Dtls12Connection {
    * that a server which forgets everything still never repeats one.
    */
   private sendHelloVerifyRequest(hello: ClientHello, messageSeq: number, now: number): void {
-    const cookie = this.cookies!.create('', clientHelloCookieParams(hello), now);
+    const cookie = this.cookies!.create(this.cfg.cookieBinding, clientHelloCookieParams(hello), now);
     const body = encodeHelloVerifyRequest({ serverVersion: ProtocolVersion.DTLS1_0, cookie });
     const fragment = encodeHandshakeFragment(
       HandshakeType.hello_verify_request,
