@@ -31,7 +31,7 @@ test.before(async () => {
   [serverCert, browserCert] = await Promise.all([generateCertificate(), generateCertificate()]);
 });
 
-function offerSdp(fingerprint: string): string {
+function offerSdp(fingerprint: string, setup = 'actpass'): string {
   return `${[
     'v=0',
     'o=- 1 2 IN IP4 127.0.0.1',
@@ -43,7 +43,7 @@ function offerSdp(fingerprint: string): string {
     `a=ice-ufrag:${PEER_UFRAG}`,
     'a=ice-pwd:peerpasswordpeerpassword',
     `a=fingerprint:${fingerprint}`,
-    'a=setup:actpass',
+    `a=setup:${setup}`,
     'a=mid:0',
     'a=sendrecv',
     'a=rtcp-mux',
@@ -62,8 +62,11 @@ function rtpPacket(seq: number, ssrc = 1001): Uint8Array {
   return p;
 }
 
-/** Our transport answering a browser stand-in (DTLS client) on one router; every datagram logged. */
-function harness(clock?: () => number) {
+/**
+ * Our transport answering a browser stand-in (DTLS client unless the offer says a=setup:passive)
+ * on one router; every datagram logged.
+ */
+function harness(clock?: () => number, offerSetup = 'actpass') {
   const sent: Array<{ bytes: Uint8Array; address: string; port: number; inputLength: number }> = [];
   let inputLength = 0;
   const router = new UdpMuxRouter({
@@ -71,7 +74,7 @@ function harness(clock?: () => number) {
   });
   const delivered: Uint8Array[] = [];
   const closed: string[] = [];
-  const result = WebRtcTransport.answer(offerSdp(browserCert.fingerprint('sha-256')), {
+  const result = WebRtcTransport.answer(offerSdp(browserCert.fingerprint('sha-256'), offerSetup), {
     mux: {
       addSession: (o) => router.addSession(o, 0),
       candidates: hostCandidates([{ address: '127.0.0.1', port: 5000 }]),
@@ -306,6 +309,50 @@ test('a cookie earned on one tuple does not open the DTLS handshake from another
   }
   const toVictim = h.sent.filter((s) => s.port === victim.port).reduce((n, s) => n + s.bytes.length, 0);
   assert.ok(toVictim <= 3 * received, `${toVictim} bytes sent to the victim for ${received} received`);
+});
+
+test('as DTLS client, one spoofed nominating check from a victim draws at most 3x its bytes over the whole handshake', (t) => {
+  // The offer makes us the DTLS client, so a nomination starts our ClientHello. A credential holder
+  // nominates a victim's address with one spoofed check and sends nothing more; the victim never
+  // answers. The engine would retransmit for the whole handshake timeout; the transport must not.
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let now = 0;
+  const h = harness(() => now, 'passive');
+  assert.equal(h.transport.dtlsRole, 'client');
+  const victim = { address: '127.0.0.1', port: 40_020 };
+  const check = h.bindingRequest({ useCandidate: true });
+  h.from(check, victim);
+  for (let i = 0; i < 400; i++) {
+    now += 100;
+    t.mock.timers.tick(100);
+  }
+  const toVictim = h.sent.filter((s) => s.port === victim.port);
+  const dtls = toVictim.filter((s) => s.bytes[0]! >= 20 && s.bytes[0]! <= 63);
+  assert.equal(dtls.length, 1, 'the first ClientHello goes out, no retransmission');
+  const bytes = toVictim.reduce((n, s) => n + s.bytes.length, 0);
+  assert.ok(bytes <= 3 * check.length, `${bytes} bytes sent to the victim for ${check.length} received`);
+  assert.ok((h.transport.stats().drops['dtls-unanswered-budget'] ?? 0) > 0, 'retransmissions counted');
+  assert.equal(h.transport.state, 'closed', 'the handshake still times out');
+});
+
+test('as DTLS client, checks from one tuple pay for nothing sent to another', (t) => {
+  // The credential holder checks from its own address, then nominates the victim's with one
+  // spoofed check: the victim's budget is its own check's, not the sum of the session's.
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let now = 0;
+  const h = harness(() => now, 'passive');
+  const own = { address: '127.0.0.1', port: 40_021 };
+  const victim = { address: '127.0.0.1', port: 40_022 };
+  for (let i = 0; i < 20; i++) h.from(h.bindingRequest(), own);
+  const check = h.bindingRequest({ useCandidate: true });
+  h.from(check, victim);
+  for (let i = 0; i < 400; i++) {
+    now += 100;
+    t.mock.timers.tick(100);
+    if (i % 10 === 0) h.from(h.bindingRequest(), own);
+  }
+  const bytes = h.sent.filter((s) => s.port === victim.port).reduce((n, s) => n + s.bytes.length, 0);
+  assert.ok(bytes <= 3 * check.length, `${bytes} bytes sent to the victim for ${check.length} received`);
 });
 
 test('a peer whose ClientHello moves to another checked tuple after the HelloVerifyRequest still connects', () => {

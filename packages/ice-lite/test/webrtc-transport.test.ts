@@ -72,7 +72,12 @@ function rtpPacket(seq: number, ssrc = 1001): Uint8Array {
 }
 
 function setup(
-  opts: { setup?: 'active' | 'passive'; offerSetup?: string; serverFingerprintSeenByPeer?: string } = {},
+  opts: {
+    setup?: 'active' | 'passive';
+    offerSetup?: string;
+    serverFingerprintSeenByPeer?: string;
+    clock?: () => number;
+  } = {},
 ) {
   const toPeer: Uint8Array[] = [];
   const router = new UdpMuxRouter({
@@ -94,6 +99,7 @@ function setup(
     onClosed: (r) => events.closed.push(r),
   };
   if (opts.setup) options.setup = opts.setup;
+  if (opts.clock) options.clock = opts.clock;
   const result = WebRtcTransport.answer(offerSdp(browserCert.fingerprint(), opts.offerSetup), options);
   assert.ok(result.ok, result.ok ? '' : result.error);
   const answer = sdpTransform.parse(result.answer);
@@ -195,6 +201,36 @@ for (const ourSetup of ['passive', 'active'] as const) {
     assert.equal(stats.rtpSent, 1);
     transport.close();
     assert.deepEqual(s.events.closed, ['local-close']);
+  });
+}
+
+// Chromium checks every few hundred ms while connecting; Firefox (aggressive nomination) sends one
+// nominating check, then consent checks about every 5 s (RFC 7675 §5.1).
+for (const checkEveryMs of [500, 5000]) {
+  test(`as DTLS client, a peer checking every ${checkEveryMs} ms connects although the first ClientHello is lost`, (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    let now = 1_000_000;
+    const s = setup({ offerSetup: 'passive', clock: () => now });
+    assert.ok(s.result.ok);
+    const transport = s.result.transport;
+    assert.equal(transport.dtlsRole, 'client');
+    s.fromPeer(s.bindingRequest(true));
+    const clientHellos = s.toPeer.filter((d) => d[0] === 22);
+    assert.equal(clientHellos.length, 1, 'the first ClientHello is sent at once');
+    s.toPeer.length = 0; // lost on the way, with the check's response
+    for (let ms = 100; ms <= 20_000 && transport.state !== 'connected'; ms += 100) {
+      now += 100;
+      t.mock.timers.tick(100);
+      if (ms % checkEveryMs === 0) s.fromPeer(s.bindingRequest(false));
+      s.pump();
+    }
+    assert.equal(transport.state, 'connected');
+    assert.equal(s.peer.state, 'connected');
+    const stats = transport.stats();
+    assert.ok(
+      (stats.drops['dtls-unanswered-budget'] ?? 0) > 0,
+      'retransmissions beyond the budget held back',
+    );
   });
 }
 

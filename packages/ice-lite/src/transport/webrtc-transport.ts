@@ -9,7 +9,7 @@ import {
 import { SrtpSession, type UnprotectFailureReason } from '@rtcseal/srtp';
 import type { IceCloseReason } from '../ice/agent.js';
 import type { IceCandidate } from '../ice/candidate.js';
-import type { TransportTuple } from '../ice/tuple.js';
+import { type TransportTuple, tupleKey } from '../ice/tuple.js';
 import type { MuxSession, MuxSessionOptions } from '../mux/router.js';
 import { buildAudioAnswer } from '../sdp/answer.js';
 import { type AudioOffer, parseAudioOffer } from '../sdp/offer.js';
@@ -45,8 +45,22 @@ export type WebRtcCloseReason =
   | 'dtls-handshake-timeout'
   | 'dtls-no-srtp';
 
-/** Reasons an incoming media packet was dropped; counters in `stats().drops`. */
-export type WebRtcDropReason = `srtp-${UnprotectFailureReason}` | 'srtp-not-ready' | 'after-close';
+/** Reasons a media packet or a DTLS client datagram was dropped; counters in `stats().drops`. */
+export type WebRtcDropReason =
+  | `srtp-${UnprotectFailureReason}`
+  | 'srtp-not-ready'
+  | 'after-close'
+  /** A DTLS client datagram withheld: the tuple has not answered and its check budget is spent. */
+  | 'dtls-unanswered-budget';
+
+/**
+ * DTLS client budget per tuple, in bytes per byte of valid check from that tuple. The check's own
+ * response is at most about its size, so both together stay within 3x what the tuple sent
+ * (DESIGN: no more than 3x towards an unverified peer).
+ */
+const CHECK_CREDIT = 2;
+/** Tuples whose budget is tracked at once; the oldest is forgotten beyond this. */
+const MAX_BUDGET_TUPLES = 16;
 
 export interface WebRtcTransportStats {
   readonly state: WebRtcTransportState;
@@ -119,6 +133,10 @@ export type AnswerResult =
  * holding credentials, e.g. their own session's, can send one with a spoofed source), so as DTLS
  * server the engine still makes the peer return a cookie (RFC 6347 §4.2.1) before it sends its
  * flight and retransmits it: no more than the ClientHello's size goes to an unproven address.
+ * As DTLS client, what goes to a tuple that has not yet answered with DTLS is bounded by the bytes
+ * of valid checks received from it (see `CHECK_CREDIT`): a spoofed nominating check buys one
+ * ClientHello, not 30 s of retransmissions; a genuine peer's next checks (RFC 7675 consent)
+ * refill the budget, so a lost ClientHello is still retransmitted.
  * SRTP contexts are created at `connected`; media before that is dropped and counted.
  */
 export class WebRtcTransport {
@@ -141,6 +159,13 @@ export class WebRtcTransport {
    */
   private helloTuple: TransportTuple | undefined;
   private started = false;
+  /**
+   * DTLS client before `connected`: bytes each tuple may still be sent, by tuple key;
+   * `Infinity` once a DTLS datagram came from it (the peer answered). Insertion-ordered, bounded.
+   */
+  private readonly budgets = new Map<string, number>();
+  /** DTLS client datagrams last withheld for want of budget; sent when a check refills it. */
+  private withheld: Uint8Array[] = [];
   private tx: SrtpSession | undefined;
   private rx: SrtpSession | undefined;
   private connectedInfo: WebRtcConnectedInfo | undefined;
@@ -218,6 +243,7 @@ export class WebRtcTransport {
       onSelected: (tuple) => this.onSelected(tuple),
       onClose: (reason) => this.finish(`ice-${reason}`),
     });
+    if (this.dtlsRole === 'client') this.watchChecks();
   }
 
   get state(): WebRtcTransportState {
@@ -306,9 +332,51 @@ export class WebRtcTransport {
     }
   }
 
+  /**
+   * Credits each valid check's bytes to its tuple's DTLS client budget. The session reports checks
+   * to no handler, so the agent's check entry point is wrapped for this transport's session only.
+   */
+  private watchChecks(): void {
+    const agent = this.session.agent;
+    const handleStun = agent.handleStun.bind(agent);
+    agent.handleStun = (msg, address, port, now) => {
+      const result = handleStun(msg, address, port, now);
+      if (result.verdict === 'valid' && !this.tx && !this.closedReason) {
+        this.creditCheck(address, port, msg.bytes.length);
+      }
+      return result;
+    };
+  }
+
+  private creditCheck(address: string, port: number, length: number): void {
+    const key = tupleKey(address, port);
+    const left = this.budgets.get(key);
+    if (left === Number.POSITIVE_INFINITY) return;
+    const budget = (left ?? 0) + CHECK_CREDIT * length;
+    this.setBudget(key, budget);
+    // A withheld ClientHello goes out as soon as its tuple has paid for it, not a timer later.
+    const to = this.destination();
+    if (this.withheld.length === 0 || !to || !sameTuple(to, { address, port })) return;
+    if (this.withheld.reduce((n, d) => n + d.length, 0) > budget) return;
+    const pending = this.withheld;
+    this.withheld = [];
+    for (const d of pending) this.sendHandshake(d, to);
+  }
+
+  /** Sets a tuple's budget as its newest entry, forgetting the oldest beyond the bound. */
+  private setBudget(key: string, bytes: number): void {
+    this.budgets.delete(key);
+    this.budgets.set(key, bytes);
+    if (this.budgets.size > MAX_BUDGET_TUPLES) this.budgets.delete(this.budgets.keys().next().value!);
+  }
+
   private onDtls(bytes: Uint8Array, tuple: TransportTuple): void {
     if (this.closedReason) return;
     this.dtlsTuple = tuple;
+    // The tuple answered: from here the DTLS engine's own limits bound the handshake there.
+    if (this.dtlsRole === 'client' && !this.tx) {
+      this.setBudget(tupleKey(tuple.address, tuple.port), Number.POSITIVE_INFINITY);
+    }
     if (this.dtlsRole === 'server' && !this.tx && isClientHello(bytes)) {
       // The engine's cookie does not name the address it was sent to, and this session's tuples
       // share the engine: a ClientHello from another tuple starts over on a fresh engine (a fresh
@@ -370,13 +438,38 @@ export class WebRtcTransport {
   }
 
   private flush(): void {
+    const to = this.destination();
+    let first = true;
+    for (let d = this.engine.pollTransmit(); d; d = this.engine.pollTransmit()) {
+      // A new flight (or its retransmission) supersedes what was withheld before.
+      if (first) this.withheld = [];
+      first = false;
+      this.sendHandshake(d, to);
+    }
+  }
+
+  private destination(): TransportTuple | undefined {
     // Until connected, a DTLS server's flights go where its cookie went, not to whatever tuple is
     // nominated meanwhile (a nomination can be spoofed by whoever holds the credentials).
-    const to =
-      this.dtlsRole === 'server' && !this.tx && this.helloTuple !== undefined
-        ? this.helloTuple
-        : (this.session.selectedTuple ?? this.dtlsTuple);
-    for (let d = this.engine.pollTransmit(); d; d = this.engine.pollTransmit()) this.session.send(d, to);
+    return this.dtlsRole === 'server' && !this.tx && this.helloTuple !== undefined
+      ? this.helloTuple
+      : (this.session.selectedTuple ?? this.dtlsTuple);
+  }
+
+  /** Sends one engine datagram; as DTLS client, only within the tuple's budget until connected. */
+  private sendHandshake(d: Uint8Array, to: TransportTuple | undefined): void {
+    if (this.dtlsRole !== 'client' || this.tx || !to) {
+      this.session.send(d, to);
+      return;
+    }
+    const key = tupleKey(to.address, to.port);
+    const left = this.budgets.get(key) ?? 0;
+    if (d.length > left) {
+      this.withheld.push(d);
+      this.drop('dtls-unanswered-budget');
+      return;
+    }
+    if (this.session.send(d, to)) this.budgets.set(key, left - d.length);
   }
 
   private onDtlsEvent(e: DtlsEvent): void {
@@ -409,6 +502,8 @@ export class WebRtcTransport {
           setupMs: this.clock() - this.createdAt,
           handshakeMs: e.handshakeMs,
         };
+        this.budgets.clear();
+        this.withheld = [];
         this.handlers.onConnected?.(this.connectedInfo);
         break;
       }
