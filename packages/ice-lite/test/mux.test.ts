@@ -317,3 +317,21 @@ test('UdpMux: a throwing session handler is reported to onError and the port kee
 test('UdpMux.bind rejects a bad port naming the option', async () => {
   await assert.rejects(UdpMux.bind({ port: 70000 }), /options.port/);
 });
+
+test('onCheck reports each passed check with its size, before onSelected; failed checks are not reported', () => {
+  const events: string[] = [];
+  const router = new UdpMuxRouter({ send: () => {} });
+  router.addSession(
+    {
+      ufrag: 'chk1',
+      pwd: PWD,
+      onCheck: (tuple, bytes) => events.push(`check ${tuple.port} ${bytes}`),
+      onSelected: (tuple) => events.push(`selected ${tuple.port}`),
+    },
+    0,
+  );
+  const good = check('chk1', PWD, true, 3);
+  router.handleDatagram(good, '127.0.0.1', 5001, 0);
+  router.handleDatagram(check('chk1', 'wrongpasswordwrongpasswd', true, 4), '127.0.0.1', 5002, 0);
+  assert.deepEqual(events, [`check 5001 ${good.length}`, 'selected 5001']);
+});

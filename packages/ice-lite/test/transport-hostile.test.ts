@@ -335,6 +335,27 @@ test('as DTLS client, one spoofed nominating check from a victim draws at most 3
   assert.equal(h.transport.state, 'closed', 'the handshake still times out');
 });
 
+test('as DTLS client, spoofed DTLS from the victim does not lift the bound: still at most 3x', (t) => {
+  // Besides the nominating check, the credential holder spoofs a DTLS datagram (a plaintext alert
+  // record) from the victim's address, which a naive "the peer answered" rule would take as proof.
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let now = 0;
+  const h = harness(() => now, 'passive');
+  const victim = { address: '127.0.0.1', port: 40_023 };
+  const check = h.bindingRequest({ useCandidate: true });
+  const fakeDtls = Uint8Array.of(21, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 9, 0, 2, 1, 0);
+  h.from(check, victim);
+  h.from(fakeDtls, victim);
+  for (let i = 0; i < 400; i++) {
+    now += 100;
+    t.mock.timers.tick(100);
+  }
+  const received = check.length + fakeDtls.length;
+  const bytes = h.sent.filter((s) => s.port === victim.port).reduce((n, s) => n + s.bytes.length, 0);
+  assert.ok(bytes <= 3 * received, `${bytes} bytes sent to the victim for ${received} received`);
+  assert.ok((h.transport.stats().drops['dtls-unanswered-budget'] ?? 0) > 0, 'retransmissions withheld');
+});
+
 test('as DTLS client, checks from one tuple pay for nothing sent to another', (t) => {
   // The credential holder checks from its own address, then nominates the victim's with one
   // spoofed check: the victim's budget is its own check's, not the sum of the session's.

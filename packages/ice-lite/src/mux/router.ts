@@ -39,6 +39,11 @@ export interface MuxSessionOptions {
   onRtcp?(bytes: Uint8Array, tuple: TransportTuple): void;
   /** A check with USE-CANDIDATE selected this tuple (RFC 8445 §7.3.1.5): media goes there now. */
   onSelected?(tuple: TransportTuple): void;
+  /**
+   * A check from `tuple` passed (USERNAME, MESSAGE-INTEGRITY, FINGERPRINT), `bytes` long; called
+   * before `onSelected`. What a peer has sent bounds what may be sent to it before it is verified.
+   */
+  onCheck?(tuple: TransportTuple, bytes: number): void;
   onClose?(reason: IceCloseReason): void;
 }
 
@@ -276,6 +281,7 @@ export class UdpMuxRouter {
       this.transmit(result.response, address, port);
     }
     if (result.verdict === 'dropped') this.count(`ice-${result.reason!}`);
+    if (result.verdict === 'valid') session.handlers.onCheck?.({ address, port }, bytes.length);
     this.drainEvents(session);
     return result.verdict === 'dropped' ? 'drop' : 'stun';
   }

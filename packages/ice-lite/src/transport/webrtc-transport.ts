@@ -59,6 +59,8 @@ export type WebRtcDropReason =
  * (DESIGN: no more than 3x towards an unverified peer).
  */
 const CHECK_CREDIT = 2;
+/** DTLS client budget per byte of DTLS received from the tuple (we send no other reply to it). */
+const DTLS_CREDIT = 3;
 /** Tuples whose budget is tracked at once; the oldest is forgotten beyond this. */
 const MAX_BUDGET_TUPLES = 16;
 
@@ -133,10 +135,10 @@ export type AnswerResult =
  * holding credentials, e.g. their own session's, can send one with a spoofed source), so as DTLS
  * server the engine still makes the peer return a cookie (RFC 6347 §4.2.1) before it sends its
  * flight and retransmits it: no more than the ClientHello's size goes to an unproven address.
- * As DTLS client, what goes to a tuple that has not yet answered with DTLS is bounded by the bytes
- * of valid checks received from it (see `CHECK_CREDIT`): a spoofed nominating check buys one
- * ClientHello, not 30 s of retransmissions; a genuine peer's next checks (RFC 7675 consent)
- * refill the budget, so a lost ClientHello is still retransmitted.
+ * As DTLS client, what goes to a tuple before connected is bounded by what came from it: valid
+ * checks (`CHECK_CREDIT`) and DTLS (`DTLS_CREDIT`), 3x in all. A spoofed nominating check buys
+ * one ClientHello, not 30 s of retransmissions; a genuine peer's next checks (RFC 7675 consent)
+ * and flights refill the budget, so lost flights are still retransmitted.
  * SRTP contexts are created at `connected`; media before that is dropped and counted.
  */
 export class WebRtcTransport {
@@ -160,8 +162,8 @@ export class WebRtcTransport {
   private helloTuple: TransportTuple | undefined;
   private started = false;
   /**
-   * DTLS client before `connected`: bytes each tuple may still be sent, by tuple key;
-   * `Infinity` once a DTLS datagram came from it (the peer answered). Insertion-ordered, bounded.
+   * DTLS client before `connected`: bytes each tuple may still be sent, by tuple key, credited by
+   * what came from it. Insertion-ordered, bounded.
    */
   private readonly budgets = new Map<string, number>();
   /** DTLS client datagrams last withheld for want of budget; sent when a check refills it. */
@@ -241,9 +243,13 @@ export class WebRtcTransport {
       onRtp: (bytes) => this.onRtp(bytes),
       onRtcp: (bytes) => this.onRtcp(bytes),
       onSelected: (tuple) => this.onSelected(tuple),
+      onCheck: (tuple, bytes) => {
+        if (this.dtlsRole === 'client' && !this.tx && !this.closedReason) {
+          this.credit(tuple.address, tuple.port, CHECK_CREDIT * bytes);
+        }
+      },
       onClose: (reason) => this.finish(`ice-${reason}`),
     });
-    if (this.dtlsRole === 'client') this.watchChecks();
   }
 
   get state(): WebRtcTransportState {
@@ -332,27 +338,10 @@ export class WebRtcTransport {
     }
   }
 
-  /**
-   * Credits each valid check's bytes to its tuple's DTLS client budget. The session reports checks
-   * to no handler, so the agent's check entry point is wrapped for this transport's session only.
-   */
-  private watchChecks(): void {
-    const agent = this.session.agent;
-    const handleStun = agent.handleStun.bind(agent);
-    agent.handleStun = (msg, address, port, now) => {
-      const result = handleStun(msg, address, port, now);
-      if (result.verdict === 'valid' && !this.tx && !this.closedReason) {
-        this.creditCheck(address, port, msg.bytes.length);
-      }
-      return result;
-    };
-  }
-
-  private creditCheck(address: string, port: number, length: number): void {
+  /** Adds `bytes` to what may be sent to a tuple as DTLS client before connected. */
+  private credit(address: string, port: number, bytes: number): void {
     const key = tupleKey(address, port);
-    const left = this.budgets.get(key);
-    if (left === Number.POSITIVE_INFINITY) return;
-    const budget = (left ?? 0) + CHECK_CREDIT * length;
+    const budget = (this.budgets.get(key) ?? 0) + bytes;
     this.setBudget(key, budget);
     // A withheld ClientHello goes out as soon as its tuple has paid for it, not a timer later.
     const to = this.destination();
@@ -373,10 +362,11 @@ export class WebRtcTransport {
   private onDtls(bytes: Uint8Array, tuple: TransportTuple): void {
     if (this.closedReason) return;
     this.dtlsTuple = tuple;
-    // The tuple answered: from here the DTLS engine's own limits bound the handshake there.
-    if (this.dtlsRole === 'client' && !this.tx) {
-      this.setBudget(tupleKey(tuple.address, tuple.port), Number.POSITIVE_INFINITY);
-    }
+    // DTLS from the tuple pays for our next flights there too, at the same 3x: a datagram from a
+    // spoofed source must not lift the bound. A genuine server's flight 4 (certificate and all)
+    // pays for several transmissions of our flight 5, and its retransmissions pay for more.
+    if (this.dtlsRole === 'client' && !this.tx)
+      this.credit(tuple.address, tuple.port, DTLS_CREDIT * bytes.length);
     if (this.dtlsRole === 'server' && !this.tx && isClientHello(bytes)) {
       // The engine's cookie does not name the address it was sent to, and this session's tuples
       // share the engine: a ClientHello from another tuple starts over on a fresh engine (a fresh
