@@ -1,5 +1,6 @@
 export { AesCounterMode } from './crypto/aes-counter-mode.js';
 export { HmacSha1 } from './crypto/hmac-sha1.js';
+export { sha1Compress } from './crypto/sha1-compress.js';
 export { AesGcm, type GcmPacket, gcmGhashBuild, gcmKernelMemoryBytes } from './gcm/aes-gcm.js';
 export { aesCmPrf, deriveSessionKeys, KDF_LABEL, type SessionKeys } from './key-derivation.js';
 export {

@@ -1,17 +1,23 @@
 import { createHash } from 'node:crypto';
+import { sha1Compress } from '@rtcseal/srtp';
 
 /**
  * HMAC-SHA1 (RFC 2104, FIPS 180-4) for MESSAGE-INTEGRITY with the key schedule done once per key.
  *
  * STUN messages are ~100 bytes: a per-message `createHmac` costs several microseconds of object setup,
  * more than the four SHA-1 compressions the MAC needs. The inner and outer states after the padded key
- * blocks are computed once per session key; each message then costs only its own blocks.
+ * blocks are computed once per session key; each message then costs only its own blocks. The SHA-1
+ * compression is the one @rtcseal/srtp uses for its authentication tags.
  */
 
 /** Scratch memory for SHA-1; one per thread of control (a router, an agent), shared by many keys. */
 export class Sha1Workspace {
-  readonly w = new Int32Array(80);
   readonly state = new Int32Array(5);
+  /** Blocks that are not read straight from the message: the first with its word replaced, the tail. */
+  readonly block = new Uint8Array(128);
+  readonly view = new DataView(this.block.buffer);
+  /** DataView of the last message's ArrayBuffer (pooled Buffers share one, so it is reused). */
+  message: DataView = new DataView(new ArrayBuffer(0));
 }
 
 /** Chaining state after the key block: the per-session precomputation. */
@@ -24,15 +30,14 @@ export class HmacSha1Key {
     // RFC 2104 §2: keys longer than the block are hashed first.
     const k = new Uint8Array(64);
     k.set(key.length > 64 ? createHash('sha1').update(key).digest() : key);
-    const block = new Uint8Array(64);
+    const block = workspace.block;
     for (let i = 0; i < 64; i++) block[i] = k[i]! ^ 0x36;
     initState(this.inner);
-    loadBlock(workspace.w, block, 0);
-    compress(this.inner, workspace.w);
+    sha1Compress(this.inner, workspace.view, 0);
     for (let i = 0; i < 64; i++) block[i] = k[i]! ^ 0x5c;
     initState(this.outer);
-    loadBlock(workspace.w, block, 0);
-    compress(this.outer, workspace.w);
+    sha1Compress(this.outer, workspace.view, 0);
+    block.fill(0, 0, 64);
   }
 }
 
@@ -42,85 +47,6 @@ function initState(h: Int32Array): void {
   h[2] = 0x98badcfe | 0;
   h[3] = 0x10325476;
   h[4] = 0xc3d2e1f0 | 0;
-}
-
-function loadBlock(w: Int32Array, bytes: Uint8Array, offset: number): void {
-  for (let i = 0; i < 16; i++) {
-    const o = offset + 4 * i;
-    w[i] = (bytes[o]! << 24) | (bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!;
-  }
-}
-
-/**
- * Loads padded-tail block `blockOffset` (0 or 64) into w: bytes[start, start+rem), then 0x80, then
- * zeros (the caller sets the length words). Reads only inside the message.
- */
-function loadTail(w: Int32Array, bytes: Uint8Array, start: number, rem: number, blockOffset: number): void {
-  for (let i = 0; i < 16; i++) {
-    const p = blockOffset + 4 * i;
-    let v = 0;
-    if (p + 4 <= rem) {
-      const o = start + p;
-      v = (bytes[o]! << 24) | (bytes[o + 1]! << 16) | (bytes[o + 2]! << 8) | bytes[o + 3]!;
-    } else if (p <= rem) {
-      for (let k = 0; k < 4; k++) {
-        const q = p + k;
-        const b = q < rem ? bytes[start + q]! : q === rem ? 0x80 : 0;
-        v |= b << (24 - 8 * k);
-      }
-    }
-    w[i] = v;
-  }
-}
-
-/** One SHA-1 compression (FIPS 180-4 §6.1.2) of w[0..15] into h. */
-function compress(h: Int32Array, w: Int32Array): void {
-  for (let t = 16; t < 80; t++) {
-    const x = w[t - 3]! ^ w[t - 8]! ^ w[t - 14]! ^ w[t - 16]!;
-    w[t] = (x << 1) | (x >>> 31);
-  }
-  let a = h[0]!;
-  let b = h[1]!;
-  let c = h[2]!;
-  let d = h[3]!;
-  let e = h[4]!;
-  for (let t = 0; t < 20; t++) {
-    const tmp = (((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + w[t]! + 0x5a827999) | 0;
-    e = d;
-    d = c;
-    c = (b << 30) | (b >>> 2);
-    b = a;
-    a = tmp;
-  }
-  for (let t = 20; t < 40; t++) {
-    const tmp = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + w[t]! + 0x6ed9eba1) | 0;
-    e = d;
-    d = c;
-    c = (b << 30) | (b >>> 2);
-    b = a;
-    a = tmp;
-  }
-  for (let t = 40; t < 60; t++) {
-    const tmp = (((a << 5) | (a >>> 27)) + ((b & c) | (b & d) | (c & d)) + e + w[t]! + 0x8f1bbcdc) | 0;
-    e = d;
-    d = c;
-    c = (b << 30) | (b >>> 2);
-    b = a;
-    a = tmp;
-  }
-  for (let t = 60; t < 80; t++) {
-    const tmp = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + w[t]! + 0xca62c1d6) | 0;
-    e = d;
-    d = c;
-    c = (b << 30) | (b >>> 2);
-    b = a;
-    a = tmp;
-  }
-  h[0] = (h[0]! + a) | 0;
-  h[1] = (h[1]! + b) | 0;
-  h[2] = (h[2]! + c) | 0;
-  h[3] = (h[3]! + d) | 0;
-  h[4] = (h[4]! + e) | 0;
 }
 
 /**
@@ -137,53 +63,49 @@ export function hmacSha1Words(
   firstWord?: number,
 ): Int32Array {
   const h = ws.state;
-  const w = ws.w;
-  const inner = key.inner;
-  h[0] = inner[0]!;
-  h[1] = inner[1]!;
-  h[2] = inner[2]!;
-  h[3] = inner[3]!;
-  h[4] = inner[4]!;
+  h.set(key.inner);
+  let view = ws.message;
+  if (view.buffer !== bytes.buffer) {
+    view = new DataView(bytes.buffer);
+    ws.message = view;
+  }
+  const shift = bytes.byteOffset;
+  const block = ws.block;
+  const bv = ws.view;
   const n = end - start;
   const full = n >>> 6;
   for (let i = 0; i < full; i++) {
-    loadBlock(w, bytes, start + 64 * i);
-    if (i === 0 && firstWord !== undefined) w[0] = firstWord;
-    compress(h, w);
+    const at = start + 64 * i;
+    if (i === 0 && firstWord !== undefined) {
+      bv.setInt32(0, firstWord);
+      for (let j = 4; j < 64; j += 4) bv.setInt32(j, view.getInt32(shift + at + j));
+      sha1Compress(h, bv, 0);
+    } else {
+      sha1Compress(h, view, shift + at);
+    }
   }
-  // Final block(s): remaining bytes, 0x80, zeros, 64-bit bit length of ipad block + message.
+  // Tail: remaining bytes, 0x80, zeros, 64-bit bit length of ipad block + message.
   const rem = n & 63;
   const tailStart = start + 64 * full;
+  const tailLength = rem < 56 ? 64 : 128;
+  const remWords = rem & ~3;
+  for (let j = 0; j < remWords; j += 4) bv.setInt32(j, view.getInt32(shift + tailStart + j));
+  for (let j = remWords; j < rem; j++) block[j] = bytes[tailStart + j]!;
+  if (full === 0 && firstWord !== undefined && rem >= 4) bv.setInt32(0, firstWord);
+  block[rem] = 0x80;
+  block.fill(0, rem + 1, tailLength - 8);
   const bits = (64 + n) * 8;
-  loadTail(w, bytes, tailStart, rem, 0);
-  if (full === 0 && firstWord !== undefined && rem >= 4) w[0] = firstWord;
-  if (rem < 56) {
-    w[14] = Math.floor(bits / 0x100000000);
-    w[15] = bits | 0;
-    compress(h, w);
-  } else {
-    compress(h, w);
-    loadTail(w, bytes, tailStart, rem, 64);
-    w[14] = Math.floor(bits / 0x100000000);
-    w[15] = bits | 0;
-    compress(h, w);
-  }
+  bv.setUint32(tailLength - 8, Math.floor(bits / 0x100000000));
+  bv.setUint32(tailLength - 4, bits >>> 0);
+  sha1Compress(h, bv, 0);
+  if (tailLength === 128) sha1Compress(h, bv, 64);
   // Outer hash: one block holding the 20-byte inner digest, padding and length (64 + 20) * 8.
-  w[0] = h[0]!;
-  w[1] = h[1]!;
-  w[2] = h[2]!;
-  w[3] = h[3]!;
-  w[4] = h[4]!;
-  w[5] = 0x80000000 | 0;
-  for (let i = 6; i < 15; i++) w[i] = 0;
-  w[15] = 672;
-  const outer = key.outer;
-  h[0] = outer[0]!;
-  h[1] = outer[1]!;
-  h[2] = outer[2]!;
-  h[3] = outer[3]!;
-  h[4] = outer[4]!;
-  compress(h, w);
+  for (let i = 0; i < 5; i++) bv.setInt32(4 * i, h[i]!);
+  bv.setUint32(20, 0x80000000);
+  block.fill(0, 24, 62);
+  bv.setUint16(62, 672);
+  h.set(key.outer);
+  sha1Compress(h, bv, 0);
   return h;
 }
 
