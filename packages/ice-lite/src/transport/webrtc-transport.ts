@@ -11,7 +11,7 @@ import type { IceCloseReason } from '../ice/agent.js';
 import type { IceCandidate } from '../ice/candidate.js';
 import { type TransportTuple, tupleKey } from '../ice/tuple.js';
 import type { MuxSession, MuxSessionOptions } from '../mux/router.js';
-import { buildAudioAnswer } from '../sdp/answer.js';
+import { answerSetup, buildAudioAnswer } from '../sdp/answer.js';
 import { type AudioOffer, parseAudioOffer } from '../sdp/offer.js';
 
 /** Where a transport registers its ICE session: a `UdpMux`, or anything with the same two members. */
@@ -218,13 +218,7 @@ export class WebRtcTransport {
     this.createdAt = this.clock();
     this.ssrc = options.ssrc ?? randomSsrc();
     // The offerer's a=setup decides, else our preference (RFC 8842 §5.2/§5.3).
-    const ourSetup =
-      offer.setup === 'active'
-        ? 'passive'
-        : offer.setup === 'passive'
-          ? 'active'
-          : (options.setup ?? 'passive');
-    this.dtlsRole = ourSetup === 'passive' ? 'server' : 'client';
+    this.dtlsRole = answerSetup(offer.setup, options.setup) === 'passive' ? 'server' : 'client';
     this.engineConfig = {
       ...options.dtls,
       role: this.dtlsRole,
