@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { type DtlsCertificate, generateCertificate } from '../src/certificate.js';
 import { verifyWithScheme } from '../src/crypto/signature.js';
@@ -17,6 +15,7 @@ import {
 } from '../src/handshake/messages/server-key-exchange.js';
 import { ContentType, HandshakeType, ProtocolVersion } from '../src/handshake/types.js';
 import { type RawRecord, splitDatagram } from '../src/record/record-header.js';
+import { readCapture } from './sim/captures.js';
 
 /**
  * The captured first flights of Chromium and Firefox (DTLS 1.3-capable
@@ -28,13 +27,7 @@ import { type RawRecord, splitDatagram } from '../src/record/record-header.js';
  * browser's random.
  */
 
-const CAPTURES_DIR = process.env.RTCSEAL_CAPTURES ?? '/work/shared/captures';
 const BROWSERS = ['chromium', 'firefox', 'chromium-nopqc'] as const;
-
-function readCapture(browser: string): Uint8Array | undefined {
-  const path = join(CAPTURES_DIR, `${browser}-clienthello.bin`);
-  return existsSync(path) ? new Uint8Array(readFileSync(path)) : undefined;
-}
 
 /** Complete handshake messages (in order of message_seq) found in plaintext epoch-0 records. */
 function handshakeMessages(
@@ -93,9 +86,8 @@ before(async () => {
 });
 
 for (const browser of BROWSERS) {
-  test(`${browser}: answered with a DTLS 1.2 ServerHello choosing an ECDSA suite and an SRTP profile`, (t) => {
+  test(`${browser}: answered with a DTLS 1.2 ServerHello choosing an ECDSA suite and an SRTP profile`, () => {
     const capture = readCapture(browser);
-    if (capture === undefined) return t.skip(`no capture in ${CAPTURES_DIR}`);
     const hello = capturedClientHello(capture);
     const server = new DtlsEngine({ role: 'server', certificate: cert, cookieExchange: false });
     const { datagrams, records, messages } = answer(server, capture);
@@ -140,9 +132,8 @@ for (const browser of BROWSERS) {
     assert.ok(!verifyWithScheme(ske.signature.scheme, cert.publicKey, other, ske.signature.signature));
   });
 
-  test(`${browser}: the server picks the suite and SRTP profile by its own preference order`, (t) => {
+  test(`${browser}: the server picks the suite and SRTP profile by its own preference order`, () => {
     const capture = readCapture(browser);
-    if (capture === undefined) return t.skip(`no capture in ${CAPTURES_DIR}`);
     const server = new DtlsEngine({
       role: 'server',
       certificate: cert,
@@ -163,9 +154,8 @@ for (const browser of BROWSERS) {
     assert.equal(info.srtp?.profile, 0x0001);
   });
 
-  test(`${browser}: with the cookie exchange on, only one small HelloVerifyRequest goes back`, (t) => {
+  test(`${browser}: with the cookie exchange on, only one small HelloVerifyRequest goes back`, () => {
     const capture = readCapture(browser);
-    if (capture === undefined) return t.skip(`no capture in ${CAPTURES_DIR}`);
     const server = new DtlsEngine({ role: 'server', certificate: cert });
     const { datagrams, messages } = answer(server, capture);
     assert.equal(datagrams.length, 1);
@@ -178,9 +168,8 @@ for (const browser of BROWSERS) {
   });
 }
 
-test('chromium: a ClientHello whose second datagram arrives first is answered the same way', (t) => {
+test('chromium: a ClientHello whose second datagram arrives first is answered the same way', () => {
   const capture = readCapture('chromium');
-  if (capture === undefined) return t.skip(`no capture in ${CAPTURES_DIR}`);
   assert.ok(splitDatagram(capture).records.length >= 2, 'the capture spans several records');
   const server = new DtlsEngine({ role: 'server', certificate: cert, cookieExchange: false });
   const { messages } = answer(server, capture, 'reversed');

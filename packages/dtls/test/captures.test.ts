@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import test from 'node:test';
 import { findExtension } from '../src/extensions/extension-list.js';
 import { decodeClientKeyShares } from '../src/extensions/key-share.js';
@@ -8,11 +6,7 @@ import { decodeClientSupportedVersions } from '../src/extensions/supported-versi
 import { decodeClientHello, encodeClientHello } from '../src/handshake/messages/client-hello.js';
 import { clientHelloInfo } from '../src/handshake/messages/client-hello-info.js';
 import { ExtensionType, HandshakeType, NamedGroup, ProtocolVersion } from '../src/handshake/types.js';
-
-/** Where the browsers' captured first flights live; tests skip when the directory is absent. */
-const CAPTURES = process.env.RTCSEAL_CAPTURES ?? '/work/shared/captures';
-const haveCaptures = existsSync(join(CAPTURES, 'chromium-clienthello.bin'));
-const skip = haveCaptures ? false : `no captures in ${CAPTURES}`;
+import { type CapturedBrowser, readCapture } from './sim/captures.js';
 
 /**
  * Walks the DTLS records of a captured first flight (RFC 6347 §4.1: type,
@@ -73,8 +67,8 @@ function reassembleClientHello(capture: Uint8Array): {
   return { body, records, fragments };
 }
 
-function load(name: string) {
-  const capture = new Uint8Array(readFileSync(join(CAPTURES, `${name}-clienthello.bin`)));
+function load(name: CapturedBrowser) {
+  const capture = readCapture(name);
   const { body, records, fragments } = reassembleClientHello(capture);
   const hello = decodeClientHello(body);
   return { body, records, fragments, hello, info: clientHelloInfo(hello) };
@@ -97,28 +91,28 @@ const expectedSrtp: Record<string, number[]> = {
   ],
 };
 
-for (const browser of ['chromium', 'firefox', 'chromium-nopqc']) {
-  test(`${browser}: the captured ClientHello decodes and re-encodes to the same bytes`, { skip }, () => {
+for (const browser of ['chromium', 'firefox', 'chromium-nopqc'] as const) {
+  test(`${browser}: the captured ClientHello decodes and re-encodes to the same bytes`, () => {
     const { body, hello } = load(browser);
     assert.equal(hello.clientVersion, ProtocolVersion.DTLS1_2, 'legacy client_version is DTLS 1.2');
     assert.equal(hello.cookie.length, 0, 'first ClientHello carries no cookie');
     assert.deepEqual(encodeClientHello(hello), body);
   });
 
-  test(`${browser}: offers ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 and null compression`, { skip }, () => {
+  test(`${browser}: offers ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 and null compression`, () => {
     const { info } = load(browser);
     assert.ok(info.cipherSuites.includes(0xc02b));
     assert.ok(info.nullCompressionOffered);
   });
 
-  test(`${browser}: use_srtp offers the profiles recorded in INTEROP.md, no MKI`, { skip }, () => {
+  test(`${browser}: use_srtp offers the profiles recorded in INTEROP.md, no MKI`, () => {
     const { info } = load(browser);
     assert.ok(info.srtp !== undefined, 'use_srtp present');
     assert.deepEqual(info.srtp.profiles, expectedSrtp[browser]);
     assert.equal(info.srtp.mki.length, 0);
   });
 
-  test(`${browser}: offers DTLS 1.3 and 1.2 through supported_versions`, { skip }, () => {
+  test(`${browser}: offers DTLS 1.3 and 1.2 through supported_versions`, () => {
     const { hello, info } = load(browser);
     const versions = decodeClientSupportedVersions(
       findExtension(hello.extensions, ExtensionType.supported_versions)!,
@@ -128,9 +122,7 @@ for (const browser of ['chromium', 'firefox', 'chromium-nopqc']) {
     assert.equal(info.offersDtls13, true);
   });
 
-  test(`${browser}: sends extended_master_secret, secure renegotiation, uncompressed points, P-256`, {
-    skip,
-  }, () => {
+  test(`${browser}: sends extended_master_secret, secure renegotiation, uncompressed points, P-256`, () => {
     const { info } = load(browser);
     assert.equal(info.extendedMasterSecret, true);
     assert.equal(info.secureRenegotiation, true);
@@ -145,9 +137,7 @@ for (const browser of ['chromium', 'firefox', 'chromium-nopqc']) {
   });
 }
 
-test('chromium: sends its ClientHello in several fragments with an X25519MLKEM768 key share', {
-  skip,
-}, () => {
+test('chromium: sends its ClientHello in several fragments with an X25519MLKEM768 key share', () => {
   const { fragments, hello, info } = load('chromium');
   assert.ok(fragments >= 2, 'PQ ClientHello is fragmented');
   assert.ok(info.keyShareGroups.includes(NamedGroup.X25519MLKEM768));
@@ -158,14 +148,14 @@ test('chromium: sends its ClientHello in several fragments with an X25519MLKEM76
   assert.equal(hybrid.keyExchange.length, 1184 + 32);
 });
 
-test('chromium-nopqc: key_share without X25519MLKEM768 but with x25519', { skip }, () => {
+test('chromium-nopqc: key_share without X25519MLKEM768 but with x25519', () => {
   const { info } = load('chromium-nopqc');
   assert.ok(info.keyShareGroups.length > 0, 'key_share present');
   assert.ok(!info.keyShareGroups.includes(NamedGroup.X25519MLKEM768));
   assert.ok(info.keyShareGroups.includes(NamedGroup.x25519));
 });
 
-test('firefox: offers ALPN webrtc and c-webrtc and a record_size_limit', { skip }, () => {
+test('firefox: offers ALPN webrtc and c-webrtc and a record_size_limit', () => {
   const { info } = load('firefox');
   const names = info.alpn?.map((n) => Buffer.from(n).toString('latin1'));
   assert.deepEqual(names, ['webrtc', 'c-webrtc']);

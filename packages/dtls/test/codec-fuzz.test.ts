@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import test from 'node:test';
 import fc from 'fast-check';
 import { decodeAlpn, encodeAlpn } from '../src/extensions/alpn.js';
@@ -54,6 +52,7 @@ import { ExtensionType } from '../src/handshake/types.js';
 import { DecodeError } from '../src/wire/decode-error.js';
 import { Reader } from '../src/wire/reader.js';
 import { Writer } from '../src/wire/writer.js';
+import { readCapture } from './sim/captures.js';
 
 /**
  * Every decoder, fed random, truncated and mutated bytes, either returns a
@@ -62,14 +61,9 @@ import { Writer } from '../src/wire/writer.js';
  * must be canonical: re-encoding the value gives back the same bytes.
  */
 
-/** The ClientHello body of the single-record capture (one fragment covering the whole message), when present. */
+/** The ClientHello body of the single-record capture (one fragment covering the whole message). */
 function capturedClientHelloBody(): Uint8Array[] {
-  const path = join(
-    process.env.RTCSEAL_CAPTURES ?? '/work/shared/captures',
-    'chromium-nopqc-clienthello.bin',
-  );
-  if (!existsSync(path)) return [];
-  const rec = new Uint8Array(readFileSync(path));
+  const rec = readCapture('chromium-nopqc');
   const fragmentLength = (rec[13 + 9]! << 16) | (rec[13 + 10]! << 8) | rec[13 + 11]!;
   return [rec.subarray(13 + 12, 13 + 12 + fragmentLength)];
 }

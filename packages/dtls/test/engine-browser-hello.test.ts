@@ -16,13 +16,12 @@ before(async () => {
 });
 
 for (const [name, profile] of [
-  ['chromium-clienthello.bin', 0x0007],
-  ['firefox-clienthello.bin', 0x0007],
-  ['chromium-nopqc-clienthello.bin', 0x0007],
+  ['chromium', 0x0007],
+  ['firefox', 0x0007],
+  ['chromium-nopqc', 0x0007],
 ] as const) {
-  test(`answers the DTLS 1.3-capable ClientHello of ${name} with a DTLS 1.2 flight 4`, (t) => {
+  test(`answers the DTLS 1.3-capable ClientHello of ${name} with a DTLS 1.2 flight 4`, () => {
     const capture = readCapture(name);
-    if (capture === undefined) return t.skip('no captures on this machine');
     const server = new DtlsEngine({ role: 'server', certificate: cert, cookieExchange: false });
     // Each record arrived in its own datagram (the ClientHello spans two).
     for (const r of splitDatagram(capture).records) server.handleDatagram(r.bytes, 0);

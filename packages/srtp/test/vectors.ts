@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** One libsrtp-generated vector file from shared/vectors (see INTEROP.md). */
+/** One libsrtp 2.5.0 vector file (test/fixtures/libsrtp: one sender session per profile, in order). */
 export interface LibsrtpVectorFile {
   readonly file: string;
   readonly profile: string;
@@ -16,20 +16,12 @@ export interface LibsrtpVectorFile {
 }
 
 /**
- * Finds shared/vectors by walking up from this file: the tests run from packages/srtp/test
- * (tsx) or packages/srtp/dist/test (compiled), and shared/ sits either inside an ancestor or
- * beside the checkout (`<clone>/../shared`).
+ * test/fixtures/libsrtp, resolved from the package root so the source tests (test/) and the
+ * compiled ones (dist/test/) read the same files.
  */
 export function findVectorsDirectory(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    for (const candidate of [join(dir, 'shared', 'vectors'), join(dir, '..', 'shared', 'vectors')]) {
-      if (existsSync(candidate)) return candidate;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('shared/vectors not found above the test directory');
-    dir = parent;
-  }
+  const dir = import.meta.url.includes('/dist/') ? '../../test/fixtures/libsrtp/' : './fixtures/libsrtp/';
+  return fileURLToPath(new URL(dir, import.meta.url));
 }
 
 export function loadLibsrtpVectors(): LibsrtpVectorFile[] {

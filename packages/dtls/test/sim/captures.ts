@@ -1,11 +1,18 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 
-/** Where the browsers' captured first flights live (override with RTCSEAL_CAPTURES). */
-export const CAPTURES_DIR = process.env.RTCSEAL_CAPTURES ?? '/work/shared/captures';
+/**
+ * The browsers' captured first flights (test/fixtures/captures: Chromium 156 with and without its
+ * ML-KEM key share, Firefox ESR 153), as their DTLS records arrived. Resolved from the package
+ * root, so the source tests (test/) and the compiled ones (dist/test/) read the same files.
+ */
+const CAPTURES_DIR = new URL('../../../test/fixtures/captures/', import.meta.url);
+const SOURCE_CAPTURES_DIR = new URL('../fixtures/captures/', import.meta.url);
 
-/** A capture's bytes, or undefined when the capture directory is not on this machine. */
-export function readCapture(name: string): Uint8Array | undefined {
-  const path = join(CAPTURES_DIR, name);
-  return existsSync(path) ? new Uint8Array(readFileSync(path)) : undefined;
+export type CapturedBrowser = 'chromium' | 'firefox' | 'chromium-nopqc';
+
+/** The bytes of `<browser>-clienthello.bin`. */
+export function readCapture(browser: CapturedBrowser): Uint8Array {
+  const name = `${browser}-clienthello.bin`;
+  const dir = import.meta.url.includes('/dist/') ? CAPTURES_DIR : SOURCE_CAPTURES_DIR;
+  return new Uint8Array(readFileSync(new URL(name, dir)));
 }
