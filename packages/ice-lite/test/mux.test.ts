@@ -335,3 +335,85 @@ test('onCheck reports each passed check with its size, before onSelected; failed
   router.handleDatagram(check('chk1', 'wrongpasswordwrongpasswd', true, 4), '127.0.0.1', 5002, 0);
   assert.deepEqual(events, [`check 5001 ${good.length}`, 'selected 5001']);
 });
+
+/** A session that knows its peer's credentials (ufrag 'peer', PEER_PWD), so it validates paths. */
+const PEER_PWD = 'peerpwdpeerpwdpeerpwd00';
+
+function answerFromPeer(request: Uint8Array): Uint8Array {
+  const ws = new Sha1Workspace();
+  const key = new HmacSha1Key(Buffer.from(PEER_PWD), ws);
+  const m = new StunMessage();
+  assert.equal(m.parse(request), 'ok');
+  assert.equal(m.username()?.startsWith('peer:'), true);
+  assert.ok(verifyMessageIntegrity(m, key, ws));
+  return new StunMessageBuilder(StunMessageType.BindingSuccessResponse, request.slice(8, 20)).finish({
+    sha1: { key, workspace: ws },
+    fingerprint: true,
+  });
+}
+
+test('with the remote password, the router sends our request to the nominated tuple, routes its answer by tuple, and only then selects', () => {
+  const sent: Array<{ bytes: Uint8Array; address: string; port: number }> = [];
+  const router = new UdpMuxRouter({ send: (bytes, address, port) => sent.push({ bytes, address, port }) });
+  const selected: number[] = [];
+  const s = router.addSession(
+    {
+      ufrag: 'sessV',
+      pwd: PWD,
+      remoteUfrag: 'peer',
+      remotePwd: PEER_PWD,
+      onSelected: (t) => selected.push(t.port),
+    },
+    0,
+  );
+  router.handleDatagram(check('sessV', PWD, true), '127.0.0.1', 5000, 0);
+  assert.equal(s.selectedTuple, undefined);
+  assert.deepEqual(s.pendingTuple, { address: '127.0.0.1', port: 5000 });
+  const request = sent.find((x) => x.bytes[0] === 0 && x.bytes[1] === 0x01)!;
+  assert.equal(request.port, 5000);
+  assert.equal(s.send(RTP), false, 'no media before the answer');
+  assert.equal(router.handleDatagram(answerFromPeer(request.bytes), '127.0.0.1', 5000, 30), 'stun');
+  assert.deepEqual(selected, [5000]);
+  assert.equal(s.send(RTP), true);
+  assert.equal(s.agent.stats.pathValidationsSucceeded, 1);
+});
+
+test('router.handleTimeout retransmits our request after 500 ms, then 1 s, and the session consent requests follow', () => {
+  const sent: Array<{ bytes: Uint8Array; address: string; port: number }> = [];
+  const router = new UdpMuxRouter({ send: (bytes, address, port) => sent.push({ bytes, address, port }) });
+  const s = router.addSession({ ufrag: 'sessT', pwd: PWD, remoteUfrag: 'peer', remotePwd: PEER_PWD }, 0);
+  // Two checks from the tuple pay for more than two transmissions.
+  router.handleDatagram(check('sessT', PWD, true, 1), '127.0.0.1', 5000, 0);
+  router.handleDatagram(check('sessT', PWD, true, 2), '127.0.0.1', 5000, 0);
+  const requests = () => sent.filter((x) => x.bytes[0] === 0 && x.bytes[1] === 0x01);
+  assert.equal(requests().length, 1);
+  assert.equal(router.nextTimeout(), 500);
+  router.handleTimeout(499);
+  assert.equal(requests().length, 1);
+  router.handleTimeout(500);
+  assert.equal(requests().length, 2);
+  assert.deepEqual(requests()[1]!.bytes, requests()[0]!.bytes);
+  router.handleTimeout(1500);
+  router.handleDatagram(answerFromPeer(requests()[0]!.bytes), '127.0.0.1', 5000, 1510);
+  assert.equal(s.selectedTuple?.port, 5000);
+  const before = requests().length;
+  router.handleTimeout(1510 + 3999);
+  assert.equal(requests().length, before, 'no consent request before 0.8 x 5 s');
+  router.handleTimeout(1510 + 6000);
+  assert.equal(requests().length, before + 1, 'one by 1.2 x 5 s');
+  assert.equal(s.agent.stats.consentRequestsSent, 1);
+});
+
+test('a request of ours is never sent to a tuple another session holds', () => {
+  const sent: Array<{ bytes: Uint8Array; address: string; port: number }> = [];
+  const router = new UdpMuxRouter({ send: (bytes, address, port) => sent.push({ bytes, address, port }) });
+  router.addSession({ ufrag: 'sessH', pwd: PWD }, 0);
+  const a = router.addSession({ ufrag: 'sessI', pwd: PWD, remoteUfrag: 'peer', remotePwd: PEER_PWD }, 0);
+  router.handleDatagram(check('sessH', PWD, true), '127.0.0.1', 5000, 0);
+  sent.length = 0;
+  // sessI's credential holder nominates the address sessH's peer holds.
+  router.handleDatagram(check('sessI', PWD, true), '127.0.0.1', 5000, 1);
+  assert.equal(sent.filter((x) => x.bytes[0] === 0 && x.bytes[1] === 0x01).length, 0);
+  assert.equal(router.stats.drops['request-to-held-tuple'], 1);
+  assert.equal(a.selectedTuple, undefined);
+});

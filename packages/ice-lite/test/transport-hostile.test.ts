@@ -311,10 +311,11 @@ test('a cookie earned on one tuple does not open the DTLS handshake from another
   assert.ok(toVictim <= 3 * received, `${toVictim} bytes sent to the victim for ${received} received`);
 });
 
-test('as DTLS client, one spoofed nominating check from a victim draws at most 3x its bytes over the whole handshake', (t) => {
-  // The offer makes us the DTLS client, so a nomination starts our ClientHello. A credential holder
+test('as DTLS client, one spoofed nominating check from a victim draws at most 3x its bytes and no DTLS at all', (t) => {
+  // The offer makes us the DTLS client, so a selection starts our ClientHello. A credential holder
   // nominates a victim's address with one spoofed check and sends nothing more; the victim never
-  // answers. The engine would retransmit for the whole handshake timeout; the transport must not.
+  // answers. The nomination alone selects nothing: our Binding request to the victim goes
+  // unanswered, so no ClientHello (nor its retransmissions) ever goes there.
   t.mock.timers.enable({ apis: ['setTimeout'] });
   let now = 0;
   const h = harness(() => now, 'passive');
@@ -328,11 +329,14 @@ test('as DTLS client, one spoofed nominating check from a victim draws at most 3
   }
   const toVictim = h.sent.filter((s) => s.port === victim.port);
   const dtls = toVictim.filter((s) => s.bytes[0]! >= 20 && s.bytes[0]! <= 63);
-  assert.equal(dtls.length, 1, 'the first ClientHello goes out, no retransmission');
+  assert.equal(dtls.length, 0, 'no ClientHello to a tuple that never answered');
   const bytes = toVictim.reduce((n, s) => n + s.bytes.length, 0);
   assert.ok(bytes <= 3 * check.length, `${bytes} bytes sent to the victim for ${check.length} received`);
-  assert.ok((h.transport.stats().drops['dtls-unanswered-budget'] ?? 0) > 0, 'retransmissions counted');
-  assert.equal(h.transport.state, 'closed', 'the handshake still times out');
+  const ice = h.transport.stats().ice;
+  assert.equal(ice.pathValidationsStarted, 1);
+  assert.equal(ice.pathValidationsFailed, 1, 'our request to the victim went unanswered');
+  assert.equal(ice.selections, 0);
+  assert.equal(h.transport.state, 'closed', 'the session still ends (no check for 30 s)');
 });
 
 test('as DTLS client, spoofed DTLS from the victim does not lift the bound: still at most 3x', (t) => {
@@ -351,9 +355,13 @@ test('as DTLS client, spoofed DTLS from the victim does not lift the bound: stil
     t.mock.timers.tick(100);
   }
   const received = check.length + fakeDtls.length;
-  const bytes = h.sent.filter((s) => s.port === victim.port).reduce((n, s) => n + s.bytes.length, 0);
+  const toVictim = h.sent.filter((s) => s.port === victim.port);
+  const bytes = toVictim.reduce((n, s) => n + s.bytes.length, 0);
   assert.ok(bytes <= 3 * received, `${bytes} bytes sent to the victim for ${received} received`);
-  assert.ok((h.transport.stats().drops['dtls-unanswered-budget'] ?? 0) > 0, 'retransmissions withheld');
+  assert.equal(toVictim.filter((s) => s.bytes[0]! >= 20 && s.bytes[0]! <= 63).length, 0, 'no DTLS at all');
+  assert.equal(h.transport.stats().ice.selections, 0);
+  // As DTLS client we speak first, and only to a selected tuple: DTLS before that starts nothing.
+  assert.equal(h.transport.stats().drops['dtls-before-selection'], 1);
 });
 
 test('as DTLS client, checks from one tuple pay for nothing sent to another', (t) => {

@@ -17,6 +17,7 @@ import {
   WebRtcTransport,
   type WebRtcTransportOptions,
 } from '../src/transport/index.js';
+import { ControllingPeer, isBindingRequest } from './controlling-peer.js';
 
 // A browser stand-in built from the project's own engines: it offers like Chromium, runs ICE as the
 // controlling side, DTLS in the role the answer leaves it, and SRTP with the exported keys.
@@ -24,6 +25,7 @@ import {
 const PEER = { address: '127.0.0.1', port: 50_000 };
 const PEER_UFRAG = 'pEeR';
 const PEER_PWD = 'peerpasswordpeerpassword';
+const OURS = { address: '127.0.0.1', port: 5000 };
 
 let serverCert: DtlsCertificate;
 let browserCert: DtlsCertificate;
@@ -126,6 +128,17 @@ function setup(
   };
   const fromPeer = (bytes: Uint8Array, from = PEER) =>
     router.handleDatagram(bytes, from.address, from.port, Date.now());
+  // The browser answers our own Binding requests (path validation, consent), as browsers do.
+  const icePeer = new ControllingPeer(PEER_UFRAG, PEER_PWD);
+  /** The peer answers every Binding request of ours waiting in `toPeer` (other datagrams stay). */
+  const answerRequests = () => {
+    const requests = toPeer.filter(isBindingRequest);
+    toPeer.splice(0, toPeer.length, ...toPeer.filter((d) => !isBindingRequest(d)));
+    for (const r of requests) {
+      const a = icePeer.answer(r, OURS);
+      if (a) fromPeer(a);
+    }
+  };
   /** Moves datagrams both ways until neither side has anything left to say. */
   const pump = () => {
     for (let rounds = 0; rounds < 50; rounds++) {
@@ -137,12 +150,28 @@ function setup(
       while (toPeer.length > 0) {
         const d = toPeer.shift()!;
         if (d[0]! >= 20 && d[0]! <= 63) peer.handleDatagram(d, Date.now());
+        else if (isBindingRequest(d)) {
+          const a = icePeer.answer(d, OURS);
+          if (a) fromPeer(a);
+        }
         moved = true;
       }
       if (!moved) return;
     }
   };
-  return { router, toPeer, events, result, answer, peer, bindingRequest, fromPeer, pump };
+  return {
+    router,
+    toPeer,
+    events,
+    result,
+    answer,
+    peer,
+    bindingRequest,
+    fromPeer,
+    pump,
+    answerRequests,
+    icePeer,
+  };
 }
 
 function peerSrtp(peer: DtlsEngine) {
@@ -215,6 +244,9 @@ for (const checkEveryMs of [500, 5000]) {
     const transport = s.result.transport;
     assert.equal(transport.dtlsRole, 'client');
     s.fromPeer(s.bindingRequest(true));
+    // The browser answers our Binding request to the nominated tuple: the pair is selected.
+    s.answerRequests();
+    assert.equal(s.icePeer.answered, 1);
     const clientHellos = s.toPeer.filter((d) => d[0] === 22);
     assert.equal(clientHellos.length, 1, 'the first ClientHello is sent at once');
     s.toPeer.length = 0; // lost on the way, with the check's response

@@ -22,6 +22,10 @@ export type MuxDropReason =
   | 'rtp-unverified-source'
   | 'rtcp-unverified-source'
   | 'tuple-held-by-another-session'
+  /** A STUN response from a tuple routed to no session: none of our requests went there. */
+  | 'stun-response-unverified-source'
+  /** A request of ours not sent: its tuple is held by another session (see applyCheck). */
+  | 'request-to-held-tuple'
   | 'no-handler';
 
 export type MuxRoute = 'stun' | 'dtls' | 'rtp' | 'rtcp' | 'drop';
@@ -33,11 +37,20 @@ export interface MuxSessionOptions {
   pwd?: string;
   /** The browser's ufrag from its offer; USERNAME must then be exactly `ufrag:remoteUfrag`. */
   remoteUfrag?: string;
+  /**
+   * The browser's password from its offer. With it and `remoteUfrag`, media moves to a nominated
+   * tuple only after it answered our own Binding request, and consent is our requests answered
+   * (RFC 7675); without it the latest nomination is selected at once (see IceLiteAgent).
+   */
+  remotePwd?: string;
   /** Datagrams that reach these come only from tuples that passed a check for this session. */
   onDtls?(bytes: Uint8Array, tuple: TransportTuple): void;
   onRtp?(bytes: Uint8Array, tuple: TransportTuple): void;
   onRtcp?(bytes: Uint8Array, tuple: TransportTuple): void;
-  /** A check with USE-CANDIDATE selected this tuple (RFC 8445 §7.3.1.5): media goes there now. */
+  /**
+   * Media goes to this tuple now: the peer nominated it (RFC 8445 §7.3.1.5) and, with the remote
+   * credentials known, it answered our Binding request.
+   */
   onSelected?(tuple: TransportTuple): void;
   /**
    * A check from `tuple` passed (USERNAME, MESSAGE-INTEGRITY, FINGERPRINT), `bytes` long; called
@@ -54,6 +67,8 @@ export interface UdpMuxRouterOptions {
   maxSessions?: number;
   /** Consent timeout of each session (RFC 7675). Default 30000 ms. */
   consentTimeoutMs?: number;
+  /** Mean interval of each session's consent requests (RFC 7675 §5.1, x0.8–1.2). Default 5000 ms. */
+  consentIntervalMs?: number;
   /** Valid remote tuples kept per session. Default 8. */
   maxTuplesPerSession?: number;
   /** See IceLiteAgentOptions.unauthenticatedReplies. Default 'bounded'. */
@@ -101,8 +116,30 @@ export class MuxSession {
     return this.agent.selected;
   }
 
+  /** The nominated tuple media moves to once it answers our request. */
+  get pendingTuple(): TransportTuple | undefined {
+    return this.agent.pending;
+  }
+
   setRemoteUfrag(ufrag: string): void {
     this.agent.setRemoteUfrag(ufrag);
+  }
+
+  setRemotePwd(pwd: string): void {
+    this.agent.setRemotePwd(pwd);
+  }
+
+  /** This session's next ICE deadline (retransmission, consent request, expiry). */
+  nextTimeout(): number | undefined {
+    return this.agent.nextTimeout();
+  }
+
+  /**
+   * Runs this session's ICE timers now, for an owner that keeps a timer per session (the router's
+   * own sweep runs them for all sessions too; running them twice at one time does nothing twice).
+   */
+  handleTimeout(now: number): void {
+    this.router.sessionTimeout(this, now);
   }
 
   /**
@@ -148,6 +185,7 @@ export class UdpMuxRouter {
   private readonly sendFn: UdpMuxRouterOptions['send'];
   private readonly maxSessions: number;
   private readonly consentTimeoutMs: number;
+  private readonly consentIntervalMs: number | undefined;
   private readonly maxTuplesPerSession: number;
   private readonly unauthenticatedReplies: 'bounded' | 'none';
   private readonly rng: RandomSource | undefined;
@@ -159,6 +197,7 @@ export class UdpMuxRouter {
     if (!Number.isInteger(this.maxSessions) || this.maxSessions < 1)
       throw new RangeError('options.maxSessions must be >= 1');
     this.consentTimeoutMs = options.consentTimeoutMs ?? 30_000;
+    this.consentIntervalMs = options.consentIntervalMs;
     this.maxTuplesPerSession = options.maxTuplesPerSession ?? 8;
     this.unauthenticatedReplies = options.unauthenticatedReplies ?? 'bounded';
     this.rng = options.rng;
@@ -187,8 +226,10 @@ export class UdpMuxRouter {
         localUfrag: options.ufrag,
         localPwd: options.pwd,
         remoteUfrag: options.remoteUfrag,
+        remotePwd: options.remotePwd,
         rng: this.rng,
         consentTimeoutMs: this.consentTimeoutMs,
+        consentIntervalMs: this.consentIntervalMs,
         maxValidTuples: this.maxTuplesPerSession,
         unauthenticatedReplies: this.unauthenticatedReplies,
         workspace: this.workspace,
@@ -228,12 +269,20 @@ export class UdpMuxRouter {
     }
   }
 
-  /** Consent sweep over all sessions (O(sessions); call about once a second). */
+  /**
+   * Timer sweep over all sessions: retransmissions, consent requests and expiry (O(sessions); call
+   * about once a second, or run sessions' timers one by one with `MuxSession.handleTimeout`).
+   */
   handleTimeout(now: number): void {
-    for (const session of [...this.sessionsByUfrag.values()]) {
-      session.agent.handleTimeout(now);
-      this.drainEvents(session);
-    }
+    for (const session of [...this.sessionsByUfrag.values()]) this.sessionTimeout(session, now);
+  }
+
+  /** @internal */
+  sessionTimeout(session: MuxSession, now: number): void {
+    if (this.sessionsByUfrag.get(session.ufrag) !== session) return;
+    session.agent.handleTimeout(now);
+    this.drainTransmits(session);
+    this.drainEvents(session);
   }
 
   /** Earliest consent deadline over all sessions, O(sessions). */
@@ -263,6 +312,8 @@ export class UdpMuxRouter {
     const msg = this.message;
     const parsed = msg.parse(bytes);
     if (parsed !== 'ok') return this.drop(`stun-${parsed}`);
+    const cls = msg.messageClass;
+    if (cls === 'success' || cls === 'error') return this.handleStunResponse(msg, address, port, now);
     // Requests without USERNAME cannot be tied to a session; answering them would make this port a
     // STUN reflector for anyone, so they are dropped (RFC 8445 §7.3 needs no answer for them).
     if (msg.usernameOffset < 0) return this.drop('stun-no-username');
@@ -282,8 +333,37 @@ export class UdpMuxRouter {
     }
     if (result.verdict === 'dropped') this.count(`ice-${result.reason!}`);
     if (result.verdict === 'valid') session.handlers.onCheck?.({ address, port }, bytes.length);
+    this.drainTransmits(session);
     this.drainEvents(session);
     return result.verdict === 'dropped' ? 'drop' : 'stun';
+  }
+
+  /**
+   * A response carries no USERNAME: it is routed by the tuple it came from, since our requests go
+   * only to tuples routed to the asking session. The agent matches the transaction and checks
+   * MESSAGE-INTEGRITY with the remote password.
+   */
+  private handleStunResponse(msg: StunMessage, address: string, port: number, now: number): MuxRoute {
+    const route = this.sessionsByTuple.get(tupleKey(address, port));
+    if (!route) return this.drop('stun-response-unverified-source');
+    const session = route.session;
+    this.stats.stun++;
+    const result = session.agent.handleResponse(msg, address, port, now);
+    if (result.verdict === 'dropped') this.count(`ice-${result.reason!}`);
+    this.drainTransmits(session);
+    this.drainEvents(session);
+    return result.verdict === 'dropped' ? 'drop' : 'stun';
+  }
+
+  /** Sends the agent's own requests, only to tuples routed to its session. */
+  private drainTransmits(session: MuxSession): void {
+    for (let t = session.agent.pollTransmit(); t; t = session.agent.pollTransmit()) {
+      if (!session.tupleKeys.has(tupleKey(t.tuple.address, t.tuple.port))) {
+        this.count('request-to-held-tuple');
+        continue;
+      }
+      this.transmit(t.bytes, t.tuple.address, t.tuple.port);
+    }
   }
 
   private applyCheck(session: MuxSession, r: IceCheckResult): void {

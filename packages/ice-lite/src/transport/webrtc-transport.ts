@@ -7,7 +7,7 @@ import {
   type SrtpKeyingMaterial,
 } from '@rtcseal/dtls';
 import { SrtpSession, type UnprotectFailureReason } from '@rtcseal/srtp';
-import type { IceCloseReason } from '../ice/agent.js';
+import type { IceAgentStats, IceCloseReason } from '../ice/agent.js';
 import type { IceCandidate } from '../ice/candidate.js';
 import { type TransportTuple, tupleKey } from '../ice/tuple.js';
 import type { MuxSession, MuxSessionOptions } from '../mux/router.js';
@@ -51,7 +51,12 @@ export type WebRtcDropReason =
   | 'srtp-not-ready'
   | 'after-close'
   /** A DTLS client datagram withheld: the tuple has not answered and its check budget is spent. */
-  | 'dtls-unanswered-budget';
+  | 'dtls-unanswered-budget'
+  /**
+   * DTLS received as DTLS client before a tuple was selected: the peer (DTLS server) speaks only
+   * after our ClientHello, which goes only to a tuple that answered our request.
+   */
+  | 'dtls-before-selection';
 
 /**
  * DTLS client budget per tuple, in bytes per byte of valid check from that tuple. The check's own
@@ -66,7 +71,18 @@ const MAX_BUDGET_TUPLES = 16;
 
 export interface WebRtcTransportStats {
   readonly state: WebRtcTransportState;
-  readonly ice: { state: 'new' | 'connected' | 'closed'; selected: TransportTuple | undefined };
+  /**
+   * The session's ICE state and diagnostics: `selected` is where media goes, `pending` a nominated
+   * tuple that has not answered our request yet; the counters say why a session never connected or
+   * why media did not move (see IceAgentStats).
+   */
+  readonly ice: Omit<IceAgentStats, 'byReason'> & {
+    state: 'new' | 'connected' | 'closed';
+    selected: TransportTuple | undefined;
+    pending: TransportTuple | undefined;
+    /** Rejected and dropped checks and responses, by reason (non-zero counters only). */
+    drops: Readonly<IceAgentStats['byReason']>;
+  };
   readonly dtls: {
     state: string;
     role: 'client' | 'server';
@@ -233,14 +249,19 @@ export class WebRtcTransport {
     this.engine = new DtlsEngine(this.engineConfig);
     this.session = options.mux.addSession({
       remoteUfrag: offer.iceUfrag,
+      // Media moves only to a tuple that answered our own request, signed with the offer's password.
+      remotePwd: offer.icePwd,
       onDtls: (bytes, tuple) => this.onDtls(bytes, tuple),
       onRtp: (bytes) => this.onRtp(bytes),
       onRtcp: (bytes) => this.onRtcp(bytes),
       onSelected: (tuple) => this.onSelected(tuple),
       onCheck: (tuple, bytes) => {
-        if (this.dtlsRole === 'client' && !this.tx && !this.closedReason) {
+        if (this.closedReason) return;
+        if (this.dtlsRole === 'client' && !this.tx) {
           this.credit(tuple.address, tuple.port, CHECK_CREDIT * bytes);
         }
+        // A check may have started our own request to the tuple: its retransmissions need the timer.
+        this.armTimer();
       },
       onClose: (reason) => this.finish(`ice-${reason}`),
     });
@@ -249,7 +270,10 @@ export class WebRtcTransport {
   get state(): WebRtcTransportState {
     if (this.closedReason) return 'closed';
     if (this.connectedInfo) return 'connected';
-    return this.session.state === 'connected' ? 'connecting' : 'new';
+    // Connecting once a check passed: DTLS may run on the checked tuple while media's waits for its answer.
+    return this.session.state === 'connected' || this.session.agent.validTuples().length > 0
+      ? 'connecting'
+      : 'new';
   }
 
   get connected(): WebRtcConnectedInfo | undefined {
@@ -296,7 +320,7 @@ export class WebRtcTransport {
     const info = this.connectedInfo;
     return {
       state: this.state,
-      ice: { state: this.session.state, selected: this.session.selectedTuple },
+      ice: iceStats(this.session),
       dtls: {
         state: this.engine.state,
         role: this.dtlsRole,
@@ -323,12 +347,16 @@ export class WebRtcTransport {
   }
 
   private onSelected(tuple: TransportTuple): void {
-    // As DTLS client we speak first, once ICE has a pair to speak on (RFC 8445 §7.3 + RFC 5763 §5).
+    if (this.closedReason) return;
+    // As DTLS client we speak first, once ICE has a pair to speak on (RFC 8445 §7.3 + RFC 5763 §5):
+    // the selected one, which answered our own request, so the ClientHello goes where the peer is.
     if (this.dtlsRole === 'client' && !this.started) {
       this.started = true;
       this.dtlsTuple = tuple;
       this.engine.start(this.clock());
       this.pump();
+    } else {
+      this.armTimer();
     }
   }
 
@@ -355,6 +383,11 @@ export class WebRtcTransport {
 
   private onDtls(bytes: Uint8Array, tuple: TransportTuple): void {
     if (this.closedReason) return;
+    if (this.dtlsRole === 'client' && !this.started) {
+      // Starting here would aim our ClientHello at whatever tuple spoke, answered or not.
+      this.drop('dtls-before-selection');
+      return;
+    }
     this.dtlsTuple = tuple;
     // DTLS from the tuple pays for our next flights there too, at the same 3x: a datagram from a
     // spoofed source must not lift the bound. A genuine server's flight 4 (certificate and all)
@@ -500,8 +533,12 @@ export class WebRtcTransport {
     }
   }
 
+  /** One timer for the DTLS engine and this session's ICE (our requests' retransmissions, consent). */
   private armTimer(): void {
-    const at = this.engine.nextTimeout();
+    if (this.closedReason) return;
+    const dtlsAt = this.engine.nextTimeout();
+    const iceAt = this.session.nextTimeout();
+    const at = dtlsAt === undefined ? iceAt : iceAt === undefined ? dtlsAt : Math.min(dtlsAt, iceAt);
     if (at === this.timerAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -512,7 +549,12 @@ export class WebRtcTransport {
         this.timer = undefined;
         this.timerAt = undefined;
         if (this.closedReason) return;
-        this.engine.handleTimeout(this.clock());
+        const now = this.clock();
+        // May close the session (consent expired), which finishes the transport.
+        this.session.handleTimeout(now);
+        if (this.closedReason) return;
+        const dtlsAt = this.engine.nextTimeout();
+        if (dtlsAt !== undefined && dtlsAt <= now) this.engine.handleTimeout(now);
         this.pump();
       },
       Math.max(0, at - this.clock()),
@@ -530,6 +572,17 @@ export class WebRtcTransport {
     this.session.close();
     this.handlers.onClosed?.(reason, detail);
   }
+}
+
+function iceStats(session: MuxSession): WebRtcTransportStats['ice'] {
+  const { byReason, ...counters } = session.agent.stats;
+  return {
+    state: session.state,
+    selected: session.selectedTuple,
+    pending: session.pendingTuple,
+    ...counters,
+    drops: { ...byReason },
+  };
 }
 
 function nonZero(
