@@ -1,12 +1,14 @@
 import { generateCertificate } from '@rtcseal/dtls';
 import {
   type AudioOffer,
+  hostCandidates,
   UdpMux,
   type WebRtcConnectedInfo,
   WebRtcTransport,
   type WebRtcTransportStats,
 } from '@rtcseal/ice-lite';
 import { BrowserPeer, type LaunchedBrowser, type StatsEntry, withTimeout } from './browsers.js';
+import { RebindingNat } from './rebinding-nat.js';
 
 /**
  * One audio call between a real browser and `WebRtcTransport`: the browser offers its fake
@@ -29,6 +31,27 @@ export interface AudioCallOptions {
   stopEarly?: { received: number; echoed: number };
   /** Bound on offer, ICE and DTLS setup. */
   setupTimeoutMs?: number;
+  /** Mean interval of our consent requests (RFC 7675); default the mux's 5 s. */
+  consentIntervalMs?: number;
+  /**
+   * Put a NAT between the browser and us (RebindingNat) and move its outside port this long after
+   * media started: the browser's next check comes from a new port of the same address.
+   */
+  rebindAfterMs?: number;
+}
+
+/** What happened around a NAT rebinding (times in ms since the rebinding). */
+export interface RebindingResult {
+  /** The browser's new outside port is where our media goes at the end. */
+  readonly followed: boolean;
+  /** The browser's first answer to our request through the new mapping, and our first media there. */
+  readonly answerOutMs: number | undefined;
+  readonly mediaInMs: number | undefined;
+  /** Datagrams we sent to the old mapping after it was gone (media before the move). */
+  readonly toOldMapping: number;
+  /** Counters at the rebinding, to compare with the end. */
+  readonly browserInboundAtRebind: number;
+  readonly rtpReceivedAtRebind: number;
 }
 
 /** What the RTP headers of the authenticated packets looked like, per field value. */
@@ -57,6 +80,7 @@ export interface AudioCallResult {
   readonly browserOutbound: StatsEntry | undefined;
   /** From DTLS connected to the end of media, ms. */
   readonly mediaMs: number;
+  readonly rebinding?: RebindingResult;
 }
 
 /** Names a browser's getStats srtpCipher and our DTLS-SRTP profile names the same way. */
@@ -76,7 +100,23 @@ export async function runAudioCall(
 ): Promise<AudioCallResult> {
   const setupTimeoutMs = options.setupTimeoutMs ?? 20_000;
   // Dual-stack: IPv4 peers arrive as ::ffff:127.0.0.1 and are answered as such.
-  const mux = await UdpMux.bind({ type: 'udp6', address: '::', announcedAddresses: ['127.0.0.1'] });
+  const mux = await UdpMux.bind({
+    type: 'udp6',
+    address: '::',
+    announcedAddresses: ['127.0.0.1'],
+    ...(options.consentIntervalMs ? { consentIntervalMs: options.consentIntervalMs } : {}),
+  });
+  const nat =
+    options.rebindAfterMs !== undefined
+      ? await RebindingNat.open({ address: '127.0.0.1', port: mux.port })
+      : undefined;
+  // Behind the NAT, the candidate in our answer is the NAT's inside port.
+  const muxLike = nat
+    ? {
+        addSession: mux.addSession.bind(mux),
+        candidates: hostCandidates([{ address: '127.0.0.1', port: nat.insidePort }]),
+      }
+    : mux;
   const certificate = await generateCertificate();
   const peer = await BrowserPeer.open(browser.browser, url);
   const payloadTypes = new Map<number, number>();
@@ -95,7 +135,7 @@ export async function runAudioCall(
     // our answer; the rejection is read at the await below, not reported as unhandled meanwhile.
     connected.catch(() => {});
     const answered = WebRtcTransport.answer(offerSdp, {
-      mux,
+      mux: muxLike,
       certificate,
       setup: options.setup,
       ...(options.srtpProfiles ? { srtpProfiles: options.srtpProfiles } : {}),
@@ -125,7 +165,18 @@ export async function runAudioCall(
     const ourSsrc = transport.ssrc;
     let browserStats: StatsEntry[] = [];
     let browserInbound: StatsEntry | undefined;
+    let rebindAt: number | undefined;
+    let atRebind = { inbound: 0, rtp: 0 };
     for (;;) {
+      if (nat && rebindAt === undefined && Date.now() - mediaStart >= options.rebindAfterMs!) {
+        const before = await peer.stats(['inbound-rtp']);
+        atRebind = {
+          inbound: Number(before.find((s) => s.ssrc === ourSsrc)?.packetsReceived ?? 0),
+          rtp: transport.stats().rtpReceived,
+        };
+        await nat.rebind();
+        rebindAt = Date.now();
+      }
       browserStats = await peer.stats(['inbound-rtp', 'outbound-rtp', 'transport', 'candidate-pair']);
       browserInbound = browserStats.find((s) => s.type === 'inbound-rtp' && s.ssrc === ourSsrc);
       const stop = options.stopEarly;
@@ -151,11 +202,24 @@ export async function runAudioCall(
       browserInbound,
       browserOutbound: browserStats.find((s) => s.type === 'outbound-rtp' && s.kind === 'audio'),
       mediaMs: Date.now() - mediaStart,
+      ...(nat && rebindAt !== undefined
+        ? {
+            rebinding: {
+              followed: transport.stats().ice.selected?.port === nat.outsidePort,
+              answerOutMs: nat.firstAnswerOutAt === undefined ? undefined : nat.firstAnswerOutAt - rebindAt,
+              mediaInMs: nat.firstMediaInAt === undefined ? undefined : nat.firstMediaInAt - rebindAt,
+              toOldMapping: nat.toOldMapping,
+              browserInboundAtRebind: atRebind.inbound,
+              rtpReceivedAtRebind: atRebind.rtp,
+            },
+          }
+        : {}),
     };
   } finally {
     transport?.close();
     await peer.close();
     await peer.page.close().catch(() => {});
     await mux.close();
+    await nat?.close();
   }
 }

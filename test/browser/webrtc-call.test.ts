@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { WebRtcTransportStats } from '@rtcseal/ice-lite';
 import { normalizeSrtpName, runAudioCall } from './audio-call.js';
 import { type BrowserName, browserMissingReason, launchBrowser } from './browsers.js';
 import { servePage } from './http-page.js';
@@ -30,9 +31,11 @@ const CASES: ReadonlyArray<{
   name: BrowserName;
   args: string[];
   profiles: readonly string[];
+  /** Also run the consent + NAT rebinding call. */
+  rebinding?: boolean;
 }> = [
-  { label: 'chromium', name: 'chromium', args: [], profiles: PROFILES },
-  { label: 'firefox', name: 'firefox', args: [], profiles: PROFILES },
+  { label: 'chromium', name: 'chromium', args: [], profiles: PROFILES, rebinding: true },
+  { label: 'firefox', name: 'firefox', args: [], profiles: PROFILES, rebinding: true },
   // DTLS-in-STUN: the first check carries the ClientHello in 0xC070/0xC071, which we ignore as
   // comprehension-optional; the browser must then fall back to ordinary DTLS (INTEROP.md).
   {
@@ -43,8 +46,14 @@ const CASES: ReadonlyArray<{
   },
 ];
 
+function iceSummary(ice: WebRtcTransportStats['ice']): string {
+  const { state, selected, pending, drops, ...counters } = ice;
+  const nonZero = Object.entries(counters).filter(([, v]) => v !== 0);
+  return `${state} selected=${selected ? `${selected.address}:${selected.port}` : '-'} ${JSON.stringify(Object.fromEntries(nonZero))} drops=${JSON.stringify(drops)}${pending ? ` pending=${pending.port}` : ''}`;
+}
+
 if (insideLoopbackNamespace()) {
-  for (const { label, name, args, profiles } of CASES) {
+  for (const { label, name, args, profiles, rebinding } of CASES) {
     test(`${label}: audio calls over ICE-lite + DTLS + SRTP, every profile, both DTLS roles`, {
       skip: browserMissingReason(name),
       timeout: 120_000,
@@ -72,6 +81,7 @@ if (insideLoopbackNamespace()) {
               st.diagnostic(
                 `browser transport: ${JSON.stringify(bt ? { tls: bt.tlsVersion, srtp: bt.srtpCipher, dtlsRole: bt.dtlsRole, state: bt.dtlsState } : null)}`,
               );
+              st.diagnostic(`ice: ${iceSummary(r.transportStats.ice)}`);
               const ourRole = setup === 'passive' ? 'server' : 'client';
               assert.equal(r.connected.dtlsRole, ourRole);
               assert.equal(r.connected.srtpProfile, profile);
@@ -101,8 +111,44 @@ if (insideLoopbackNamespace()) {
                 Number(r.browserInbound?.packetsReceived ?? 0) >= 25,
                 `browser received our SRTP: ${JSON.stringify(r.browserInbound)}`,
               );
+              // Media went only to a tuple that answered our own Binding request.
+              assert.ok(r.transportStats.ice.pathValidationsSucceeded >= 1, iceSummary(r.transportStats.ice));
+              assert.ok(r.transportStats.ice.selected, 'a selected tuple');
             });
           }
+        }
+        if (rebinding) {
+          await t.test(
+            'consent requests answered; media follows a NAT rebinding once the browser answers at the new port',
+            {
+              timeout: 45_000,
+            },
+            async (st) => {
+              const r = await runAudioCall(browser, page.url, {
+                setup: 'passive',
+                mediaMs: 14_000,
+                consentIntervalMs: 1000,
+                rebindAfterMs: 3000,
+                setupTimeoutMs: 15_000,
+              });
+              const ice = r.transportStats.ice;
+              const rb = r.rebinding!;
+              st.diagnostic(`ice: ${iceSummary(ice)}`);
+              st.diagnostic(
+                `rebinding: followed=${rb.followed} answer through the new mapping after ${rb.answerOutMs} ms, our media there after ${rb.mediaInMs} ms; ${rb.toOldMapping} datagrams to the old mapping; browser inbound ${rb.browserInboundAtRebind} -> ${r.browserInbound?.packetsReceived}, we received ${rb.rtpReceivedAtRebind} -> ${r.transportStats.rtpReceived}`,
+              );
+              // RFC 7675: our consent requests on the selected tuple were answered by the browser.
+              assert.ok(ice.consentRequestsSent > 0 && ice.consentResponses > 0, iceSummary(ice));
+              // The first selection and the rebinding, each after the browser answered.
+              assert.ok(ice.pathValidationsSucceeded >= 2, iceSummary(ice));
+              assert.ok(rb.followed, 'media goes to the new outside port');
+              assert.ok(rb.answerOutMs !== undefined && rb.mediaInMs !== undefined, JSON.stringify(rb));
+              assert.ok(rb.mediaInMs >= rb.answerOutMs, 'media moved only after the answer at the new port');
+              // The call survived: media both ways after the rebinding.
+              assert.ok(Number(r.browserInbound?.packetsReceived ?? 0) >= rb.browserInboundAtRebind + 100);
+              assert.ok(r.transportStats.rtpReceived >= rb.rtpReceivedAtRebind + 100);
+            },
+          );
         }
       } finally {
         await browser.close();
@@ -118,7 +164,7 @@ if (insideLoopbackNamespace()) {
   }, (t) => {
     const r = rerunInLoopbackNamespace(THIS_FILE, t, {
       timeoutMs: 320_000,
-      diagnostics: /^\s*# (connected|we received|browser transport|Subtest)/,
+      diagnostics: /^\s*# (connected|we received|browser transport|ice|rebinding|Subtest)/,
     });
     assert.equal(r.error, undefined, `could not run the namespace: ${r.error}`);
     assert.equal(r.status, 0, `browser call tests failed inside the namespace:\n${r.output}`);
