@@ -359,3 +359,143 @@ test('the event queue is bounded when nobody polls it', () => {
   assert.equal(events.length, MAX_QUEUED_EVENTS);
   assert.deepEqual(events.at(-1), { type: 'selected', tuple: { address: '127.0.0.1', port: 200 } });
 });
+
+// Path validation at the agent (RFC 8445 §7.2.5 run by the controlled side; RFC 7675 consent).
+const REMOTE_PWD = 'remotepasswordremotepwd0';
+
+function remoteKey() {
+  const ws = new Sha1Workspace();
+  return { key: new HmacSha1Key(Buffer.from(REMOTE_PWD), ws), ws };
+}
+
+function validating(extra: Partial<ConstructorParameters<typeof IceLiteAgent>[0]> = {}) {
+  return agent({ remotePwd: REMOTE_PWD, rng: seededRng(3), ...extra });
+}
+
+/** The peer's answer to our request (type success unless `error`), keyed with `pwd`. */
+function answerTo(request: Uint8Array, opts: { pwd?: string; error?: number; integrity?: boolean } = {}) {
+  const ws = new Sha1Workspace();
+  const b = new StunMessageBuilder(
+    opts.error ? StunMessageType.BindingErrorResponse : StunMessageType.BindingSuccessResponse,
+    request.slice(8, 20),
+  );
+  if (opts.error) b.errorCode(opts.error);
+  return b.finish({
+    sha1:
+      opts.integrity === false
+        ? undefined
+        : { key: new HmacSha1Key(Buffer.from(opts.pwd ?? REMOTE_PWD), ws), workspace: ws },
+    fingerprint: true,
+  });
+}
+
+test('rejects bad path-validation configuration naming the parameter', () => {
+  assert.throws(() => agent({ consentIntervalMs: 0 }), /consentIntervalMs/);
+  assert.throws(() => agent({ remotePwd: '' }), /remotePwd/);
+  assert.throws(() => agent({ rng: 5 as unknown as () => Uint8Array }), /rng/);
+});
+
+test('with the remote password a nomination selects nothing until our request to the tuple is answered', () => {
+  const a = validating();
+  assert.ok(a.validatesPaths);
+  const r = a.handleStun(parsed(check({ useCandidate: true })), '127.0.0.1', 1000, 0);
+  assert.equal(r.verdict, 'valid');
+  assert.equal(r.selectionChanged, false);
+  assert.equal(a.selected, undefined);
+  assert.deepEqual(a.pending, { address: '127.0.0.1', port: 1000 });
+  const out = a.pollTransmit()!;
+  assert.deepEqual(out.tuple, { address: '127.0.0.1', port: 1000 });
+  assert.equal(a.pollTransmit(), undefined);
+  const req = parsed(out.bytes);
+  assert.equal(req.username(), `${REMOTE_UFRAG}:${LOCAL.localUfrag}`);
+  const { key, ws } = remoteKey();
+  assert.ok(verifyMessageIntegrity(req, key, ws));
+  const res = a.handleResponse(parsed(answerTo(out.bytes)), '127.0.0.1', 1000, 20);
+  assert.equal(res.verdict, 'valid');
+  assert.equal(res.selectionChanged, true);
+  assert.deepEqual(a.selected, { address: '127.0.0.1', port: 1000 });
+  assert.equal(a.pending, undefined);
+  assert.equal(a.stats.pathValidationsSucceeded, 1);
+  assert.ok(drain(a).some((e) => e.type === 'selected'));
+});
+
+test('without the remote password the latest nomination is selected at once (nothing to sign a request with)', () => {
+  const a = agent();
+  assert.equal(a.validatesPaths, false);
+  a.handleStun(parsed(check({ useCandidate: true })), '127.0.0.1', 1000, 0);
+  assert.deepEqual(a.selected, { address: '127.0.0.1', port: 1000 });
+  assert.equal(a.pollTransmit(), undefined, 'no request of ours');
+});
+
+test('responses that prove nothing are dropped and counted; the transaction goes on', () => {
+  const a = validating();
+  a.handleStun(parsed(check({ useCandidate: true })), '127.0.0.1', 1000, 0);
+  const out = a.pollTransmit()!.bytes;
+  const drops = (bytes: Uint8Array, port = 1000) =>
+    a.handleResponse(parsed(bytes), '127.0.0.1', port, 5).reason;
+  assert.equal(drops(answerTo(out, { integrity: false })), 'response-missing-integrity');
+  assert.equal(
+    drops(answerTo(out, { pwd: LOCAL.localPwd })),
+    'response-bad-integrity',
+    'our own key is not theirs',
+  );
+  assert.equal(drops(answerTo(out), 1001), 'unknown-transaction', 'another tuple');
+  const corrupted = answerTo(out);
+  corrupted[corrupted.length - 1]! ^= 1;
+  assert.equal(drops(corrupted), 'response-bad-fingerprint');
+  assert.equal(a.stats.responsesDropped, 4);
+  assert.equal(a.stats.integrityFailures, 1);
+  assert.equal(a.selected, undefined);
+  assert.equal(a.handleResponse(parsed(answerTo(out)), '127.0.0.1', 1000, 6).verdict, 'valid');
+  assert.deepEqual(a.selected, { address: '127.0.0.1', port: 1000 });
+});
+
+test('an authenticated error ends the validation as failed; the next check from the tuple asks again', () => {
+  const a = validating();
+  a.handleStun(parsed(check({ useCandidate: true })), '127.0.0.1', 1000, 0);
+  const first = a.pollTransmit()!.bytes;
+  a.handleResponse(parsed(answerTo(first, { error: 487 })), '127.0.0.1', 1000, 5);
+  assert.equal(a.stats.pathValidationsFailed, 1);
+  assert.equal(a.selected, undefined);
+  assert.deepEqual(a.pending, { address: '127.0.0.1', port: 1000 }, 'still where the peer wants media');
+  a.handleStun(parsed(check({ tid: 8 })), '127.0.0.1', 1000, 10);
+  const second = a.pollTransmit()!.bytes;
+  assert.notDeepEqual(second.subarray(8, 20), first.subarray(8, 20));
+  a.handleResponse(parsed(answerTo(second)), '127.0.0.1', 1000, 15);
+  assert.deepEqual(a.selected, { address: '127.0.0.1', port: 1000 });
+});
+
+test('retransmissions are paid by what the unanswered tuple sent: 2x its check bytes, never more', () => {
+  const a = validating();
+  const c = check({ useCandidate: true });
+  a.handleStun(parsed(c), '127.0.0.1', 1000, 0);
+  let sent = 0;
+  for (let t = 0; t <= 10_000; t += 10) {
+    a.handleTimeout(t);
+    for (let o = a.pollTransmit(); o; o = a.pollTransmit()) sent += o.bytes.length;
+  }
+  assert.ok(sent > 0 && sent <= 2 * c.length, `${sent} bytes of requests for a ${c.length}-byte check`);
+  assert.equal(a.stats.pathValidationsFailed, 1);
+  assert.ok(a.stats.requestsWithheld >= 1);
+});
+
+test('consent: requests every 5 s x [0.8, 1.2]; expiry 30 s after the last answer closes the session', () => {
+  const a = validating();
+  a.handleStun(parsed(check({ useCandidate: true })), '127.0.0.1', 1000, 0);
+  a.handleResponse(parsed(answerTo(a.pollTransmit()!.bytes)), '127.0.0.1', 1000, 10);
+  const at: number[] = [];
+  for (let t = 10; t <= 40_000 && a.state !== 'closed'; t += 10) {
+    a.handleTimeout(t);
+    // The peer's own checks keep coming; they are answered but are not consent.
+    if (t % 1000 === 0) a.handleStun(parsed(check({ tid: t % 250 })), '127.0.0.1', 1000, t);
+    for (let o = a.pollTransmit(); o; o = a.pollTransmit())
+      if (parsed(o.bytes).messageClass === 'request') at.push(t);
+  }
+  assert.equal(a.state, 'closed');
+  assert.equal(a.closeReason, 'consent-expired');
+  assert.equal(a.stats.consentExpired, 1);
+  assert.equal(a.stats.consentResponses, 0);
+  // First consent request 4-6 s after the answer.
+  assert.ok(at[0]! >= 10 + 4000 && at[0]! <= 10 + 6000, `first consent request at ${at[0]}`);
+  assert.deepEqual(drain(a).at(-1), { type: 'closed', reason: 'consent-expired' });
+});
