@@ -151,7 +151,17 @@ function connect(
       fingerprint: true,
     });
   r.router.handleDatagram(check, '127.0.0.1', port, 0);
-  toPeer.length = 0;
+  // The browser answers our Binding request to its tuple (path validation): media may go there.
+  const offerKey = new HmacSha1Key(Buffer.from(OFFER_PWD), ws);
+  for (const d of toPeer.splice(0)) {
+    if (d[0] !== 0x00 || d[1] !== 0x01) continue;
+    const answer = new StunMessageBuilder(StunMessageType.BindingSuccessResponse, d.slice(8, 20)).finish({
+      sha1: { key: offerKey, workspace: ws },
+      fingerprint: true,
+    });
+    r.router.handleDatagram(answer, '127.0.0.1', port, 0);
+  }
+  if (!answered.transport.stats().ice.selected) throw new Error(`no selected tuple on port ${port}`);
   const peer = new DtlsEngine({
     role: 'client',
     certificate: certs.peer,
