@@ -56,6 +56,9 @@ test('a call with chromium as DTLS server and AEAD_AES_256_GCM prints what was n
   const toBrowser = /browser received (\d+) \(inbound-rtp\)/.exec(r.stdout);
   assert.ok(fromBrowser && Number(fromBrowser[1]) > 10, 'browser RTP authenticated');
   assert.ok(toBrowser && Number(toBrowser[1]) > 10, 'our RTP counted by the browser');
+  // Media went to the tuple that answered our own request (make before break).
+  const validations = /path validations (\d+)\/(\d+) answered/.exec(r.stdout);
+  assert.ok(validations && Number(validations[1]) >= 1, 'our path validation was answered');
   assert.match(r.stdout, /^interop: OK$/m);
 });
 

@@ -99,6 +99,7 @@ function report(o: CliOptions, r: AudioCallResult): string[] {
     `browser->us  browser sent ${count(r.browserOutbound?.packetsSent)} RTP (outbound-rtp); we authenticated ${s.rtpReceived} RTP (${s.rtpBytesReceived} bytes), ${s.rtcpReceived} RTCP; payload types ${JSON.stringify(Object.fromEntries(r.received.payloadTypes))}, offer's Opus PT ${r.offer.opus.payloadType}`,
     `us->browser  we sent ${s.rtpSent} RTP (${s.rtpBytesSent} bytes); browser received ${count(r.browserInbound?.packetsReceived)} (inbound-rtp), lost ${count(r.browserInbound?.packetsLost)}`,
     `drops        ${JSON.stringify(s.drops)}; DTLS retransmissions ${s.dtls.retransmissions}; media ${r.mediaMs} ms`,
+    `ice          ${s.ice.checksValid}/${s.ice.checksReceived} checks valid, ${s.ice.nominations} nominations; our requests: path validations ${s.ice.pathValidationsSucceeded}/${s.ice.pathValidationsStarted} answered, consent ${s.ice.consentResponses}/${s.ice.consentRequestsSent} answered`,
   ];
   return lines;
 }
