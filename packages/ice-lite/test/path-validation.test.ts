@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import test, { type TestContext } from 'node:test';
 import { type DtlsCertificate, DtlsEngine, generateCertificate } from '@rtcseal/dtls';
 import { SrtpSession } from '@rtcseal/srtp';
+import fc from 'fast-check';
 import * as sdpTransform from 'sdp-transform';
 import { hostCandidates } from '../src/ice/candidate.js';
 import { CHECK_MAX_TRANSMISSIONS, PEER_REFLEXIVE_PRIORITY } from '../src/ice/connectivity-check.js';
@@ -504,4 +505,51 @@ test('stats().ice explains a session: checks, integrity failures, 401 and 487 se
   assert.equal(ice.nominations, 1);
   assert.equal(ice.drops['bad-integrity'], 1);
   assert.equal(ice.pathValidationsSucceeded, 1);
+});
+
+test('fuzz: forged responses of every shape, from the victim, the peer or elsewhere, never move media and never throw', (t) => {
+  const s = simulate(t);
+  s.connect();
+  s.arrive(s.checkBytes(true), VICTIM);
+  const request = s.sentTo(VICTIM).find((x) => isBindingRequest(x.bytes))!.bytes;
+  const realTid = request.slice(8, 20);
+  const ws = new Sha1Workspace();
+  const keys = {
+    peer: new HmacSha1Key(Buffer.from(PEER_PWD), ws),
+    attacker: new HmacSha1Key(Buffer.from('attackerpasswordattacker'), ws),
+  };
+  fc.assert(
+    fc.property(
+      fc.record({
+        tid: fc.oneof(fc.uint8Array({ minLength: 12, maxLength: 12 }), fc.constant(realTid)),
+        success: fc.boolean(),
+        key: fc.constantFrom('peer', 'attacker', 'none'),
+        fingerprint: fc.boolean(),
+        from: fc.constantFrom(VICTIM, A, B),
+        extra: fc.array(fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.uint8Array({ maxLength: 24 })), {
+          maxLength: 3,
+        }),
+      }),
+      (r) => {
+        // The one response a spoofer cannot make: the request's transaction ID, keyed with the peer's
+        // password, from the victim's address (it never sees the request).
+        if (r.tid === realTid && r.key === 'peer' && r.from === VICTIM) return;
+        const b = new StunMessageBuilder(
+          r.success ? StunMessageType.BindingSuccessResponse : StunMessageType.BindingErrorResponse,
+          r.tid,
+        );
+        if (!r.success) b.errorCode(487);
+        for (const [type, value] of r.extra) if (type !== 0x0008 && type !== 0x8028) b.add(type, value);
+        const bytes = b.finish({
+          ...(r.key === 'none' ? {} : { sha1: { key: keys[r.key as 'peer' | 'attacker'], workspace: ws } }),
+          fingerprint: r.fingerprint,
+        });
+        s.arrive(bytes, r.from);
+        assert.deepEqual(s.transport.stats().ice.selected, A);
+      },
+    ),
+    { numRuns: 3000 },
+  );
+  assert.equal(s.rtpTo(VICTIM).length, 0);
+  assert.equal(s.transport.state, 'connected');
 });
