@@ -378,6 +378,30 @@ test('NAT rebinding: a check from a new port of the selected address moves media
   assert.equal(s.rtpTo(A).filter((x) => x.at >= movedAt).length, 0);
 });
 
+test('a rebinding that changes the address follows without a nomination once the old tuple misses a consent answer', (t) => {
+  // Firefox's consent checks carry no USE-CANDIDATE; a NAT that moves it to another address too
+  // must not strand the call until consent expires.
+  const s = simulate(t, { rttMs: 40 });
+  s.connect();
+  const moved = { address: '127.0.0.3', port: 62_000 };
+  s.peer.owns = [moved];
+  s.peer.at = moved;
+  s.peer.checkEveryMs = 5000;
+  const rebindAt = s.now;
+  let movedAt = -1;
+  s.run(20_000, () => {
+    if (movedAt < 0 && s.transport.stats().ice.selected?.port === moved.port) movedAt = s.now;
+  });
+  assert.ok(movedAt > 0, 'media followed the new address');
+  // A consent answer is missed within 6.5 s of the last one; the next check from there moves it.
+  assert.ok(
+    movedAt - rebindAt <= 6500 + 5000 + 40 + STEP,
+    `moved ${movedAt - rebindAt} ms after the rebinding`,
+  );
+  assert.deepEqual(s.closed, []);
+  assert.ok(s.rtpTo(moved).length > 100);
+});
+
 test('a check without nomination from another address is answered but moves nothing', (t) => {
   const s = simulate(t);
   s.connect();

@@ -7,6 +7,7 @@ import type { StunMessage } from '../stun/message.js';
 import {
   buildCheckRequest,
   CHECK_MAX_TRANSMISSIONS,
+  CHECK_RTO_MS,
   type CheckPurpose,
   CONSENT_JITTER_MIN,
   CONSENT_JITTER_SPAN,
@@ -224,6 +225,8 @@ export class IceLiteAgent {
   private readonly tieBreaker: bigint;
   private readonly consentTimeoutMs: number;
   private readonly consentIntervalMs: number;
+  /** Longest time between consent answers when nothing is lost: the longest interval and one RTO. */
+  private readonly consentInDoubtMs: number;
   private readonly maxValidTuples: number;
   private readonly boundedReplies: boolean;
   private readonly tuples = new Map<string, ValidTuple>();
@@ -275,6 +278,7 @@ export class IceLiteAgent {
     this.tieBreaker = randomTieBreaker(this.rng);
     this.consentTimeoutMs = consent;
     this.consentIntervalMs = interval;
+    this.consentInDoubtMs = interval * (CONSENT_JITTER_MIN + CONSENT_JITTER_SPAN) + CHECK_RTO_MS;
     this.maxValidTuples = maxTuples;
     this.boundedReplies = replies === 'bounded';
     this.lastValidAt = options.now;
@@ -425,8 +429,11 @@ export class IceLiteAgent {
 
   /**
    * Make before break: decides whether a valid check makes `tuple` the one media is to move to, and
-   * asks it. A nomination of another tuple, or a check from a new port of the selected tuple's
-   * address (NAT rebinding), does; media stays where it is until the tuple answers.
+   * asks it. A nomination of another tuple does; so does, without a nomination, a check from a new
+   * port of the selected tuple's address (NAT rebinding), or from anywhere once the selected tuple
+   * has missed an answer to our consent requests (a rebinding that changed the address too: a peer
+   * whose consent checks carry no USE-CANDIDATE would otherwise never move). Media stays where it
+   * is until the tuple answers, so none of these can aim it at an address that does not.
    */
   private considerMove(tuple: ValidTuple, nominated: boolean, now: number): void {
     const selected = this.selectedTuple;
@@ -436,7 +443,8 @@ export class IceLiteAgent {
       return;
     }
     const rebinding = selected !== undefined && tuple.address === selected.address;
-    if (nominated || rebinding) this.pendingTuple = tuple;
+    const consentInDoubt = selected !== undefined && now - this.lastConsentAt > this.consentInDoubtMs;
+    if (nominated || rebinding || consentInDoubt) this.pendingTuple = tuple;
     if (tuple !== this.pendingTuple) return;
     const inFlight = tuple.check;
     if (inFlight === undefined) {
