@@ -458,10 +458,10 @@ test('an authenticated error ends the validation as failed; the next check from 
   assert.equal(a.stats.pathValidationsFailed, 1);
   assert.equal(a.selected, undefined);
   assert.deepEqual(a.pending, { address: '127.0.0.1', port: 1000 }, 'still where the peer wants media');
-  a.handleStun(parsed(check({ tid: 8 })), '127.0.0.1', 1000, 10);
+  a.handleStun(parsed(check({ tid: 8 })), '127.0.0.1', 1000, 60);
   const second = a.pollTransmit()!.bytes;
   assert.notDeepEqual(second.subarray(8, 20), first.subarray(8, 20));
-  a.handleResponse(parsed(answerTo(second)), '127.0.0.1', 1000, 15);
+  a.handleResponse(parsed(answerTo(second)), '127.0.0.1', 1000, 65);
   assert.deepEqual(a.selected, { address: '127.0.0.1', port: 1000 });
 });
 
@@ -498,4 +498,17 @@ test('consent: requests every 5 s x [0.8, 1.2]; expiry 30 s after the last answe
   // First consent request 4-6 s after the answer.
   assert.ok(at[0]! >= 10 + 4000 && at[0]! <= 10 + 6000, `first consent request at ${at[0]}`);
   assert.deepEqual(drain(a).at(-1), { type: 'closed', reason: 'consent-expired' });
+});
+
+test('our transactions start at least Ta (50 ms) apart (RFC 8445 §14.2); a later one waits for its turn', () => {
+  const a = validating();
+  a.handleStun(parsed(check({ useCandidate: true })), '127.0.0.1', 1000, 0);
+  a.handleStun(parsed(check({ useCandidate: true, tid: 9 })), '127.0.0.1', 2000, 0);
+  assert.deepEqual(a.pollTransmit()?.tuple, { address: '127.0.0.1', port: 1000 });
+  assert.equal(a.pollTransmit(), undefined, 'the second waits');
+  assert.equal(a.nextTimeout(), 50);
+  a.handleTimeout(49);
+  assert.equal(a.pollTransmit(), undefined);
+  a.handleTimeout(50);
+  assert.deepEqual(a.pollTransmit()?.tuple, { address: '127.0.0.1', port: 2000 });
 });

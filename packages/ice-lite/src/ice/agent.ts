@@ -7,6 +7,7 @@ import type { StunMessage } from '../stun/message.js';
 import {
   buildCheckRequest,
   CHECK_MAX_TRANSMISSIONS,
+  CHECK_PACING_MS,
   CHECK_RTO_MS,
   type CheckPurpose,
   CONSENT_JITTER_MIN,
@@ -237,6 +238,8 @@ export class IceLiteAgent {
   /** Latest authenticated answer from the selected tuple (RFC 7675 §5.1 consent). */
   private lastConsentAt = 0;
   private nextConsentAt = 0;
+  /** When the latest of our transactions started (or is scheduled to), for Ta pacing. */
+  private lastStartAt = Number.NEGATIVE_INFINITY;
   private events: IceEvent[] = [];
   private outbox: IceTransmit[] = [];
   private closedReason: IceCloseReason | undefined;
@@ -584,7 +587,12 @@ export class IceLiteAgent {
       now,
     );
     if (purpose === 'validation') this.stats.pathValidationsStarted++;
-    this.transmit(tuple, tuple.check, now);
+    // RFC 8445 §14.2: transactions start no faster than one per Ta; a later one waits its turn
+    // (handleTimeout sends it when due).
+    const at = Math.max(now, this.lastStartAt + CHECK_PACING_MS);
+    this.lastStartAt = at;
+    tuple.check.nextAt = at;
+    if (at <= now) this.transmit(tuple, tuple.check, now);
   }
 
   /**

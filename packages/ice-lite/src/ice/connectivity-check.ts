@@ -11,6 +11,8 @@ import type { RandomSource } from './credentials.js';
  * that the sender knows the password, and its source can be spoofed.
  */
 
+/** New transactions of one session start at least Ta apart (RFC 8445 §14.2, Ta = 50 ms). */
+export const CHECK_PACING_MS = 50;
 /** First retransmission timeout (RFC 8445 §14.3: RTO no lower than 500 ms for connectivity checks). */
 export const CHECK_RTO_MS = 500;
 /** Transmissions per transaction, the first included; the RTO doubles after each (RFC 8489 §6.2.1). */
