@@ -402,6 +402,19 @@ test('a rebinding that changes the address follows without a nomination once the
   assert.ok(s.rtpTo(moved).length > 100);
 });
 
+test("a port of the peer's address that was checking before the selection is another path, not a rebinding: its checks move nothing", (t) => {
+  const s = simulate(t);
+  const second = { address: A.address, port: 50_001 };
+  s.peer.owns = [A, second];
+  s.peerSends(s.checkBytes(false)); // from A, before the nomination
+  s.arrive(s.checkBytes(false), second); // the peer's second socket checks too
+  s.connect();
+  s.arrive(s.checkBytes(false), second);
+  s.run(2000);
+  assert.deepEqual(s.transport.stats().ice.selected, A, 'media stays on the nominated path');
+  assert.equal(s.transport.stats().ice.selections, 1);
+});
+
 test('a check without nomination from another address is answered but moves nothing', (t) => {
   const s = simulate(t);
   s.connect();

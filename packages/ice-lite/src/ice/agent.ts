@@ -423,7 +423,7 @@ export class IceLiteAgent {
       // Without the peer's password we cannot ask: RFC 8445 §7.3.1.5, the latest nomination is selected.
       if (msg.useCandidate && this.selectedTuple !== tuple) this.select(tuple, now);
     } else {
-      this.considerMove(tuple, msg.useCandidate, now);
+      this.considerMove(tuple, msg.useCandidate, newTuple, now);
     }
     this.stats.checksValid++;
     const selectionChanged = this.selectedTuple !== before;
@@ -432,20 +432,21 @@ export class IceLiteAgent {
 
   /**
    * Make before break: decides whether a valid check makes `tuple` the one media is to move to, and
-   * asks it. A nomination of another tuple does; so does, without a nomination, a check from a new
-   * port of the selected tuple's address (NAT rebinding), or from anywhere once the selected tuple
+   * asks it. A nomination of another tuple does; so does, without a nomination, the first check from
+   * a new port of the selected tuple's address (NAT rebinding: a port of the peer's that has been
+   * checking all along is another path, not a rebinding), or from anywhere once the selected tuple
    * has missed an answer to our consent requests (a rebinding that changed the address too: a peer
    * whose consent checks carry no USE-CANDIDATE would otherwise never move). Media stays where it
    * is until the tuple answers, so none of these can aim it at an address that does not.
    */
-  private considerMove(tuple: ValidTuple, nominated: boolean, now: number): void {
+  private considerMove(tuple: ValidTuple, nominated: boolean, newTuple: boolean, now: number): void {
     const selected = this.selectedTuple;
     if (tuple === selected) {
       // The peer renominated the current tuple: an earlier pending move is off (latest wins).
       if (nominated) this.pendingTuple = undefined;
       return;
     }
-    const rebinding = selected !== undefined && tuple.address === selected.address;
+    const rebinding = newTuple && selected !== undefined && tuple.address === selected.address;
     const consentInDoubt = selected !== undefined && now - this.lastConsentAt > this.consentInDoubtMs;
     if (nominated || rebinding || consentInDoubt) this.pendingTuple = tuple;
     if (tuple !== this.pendingTuple) return;
