@@ -512,3 +512,17 @@ test('our transactions start at least Ta (50 ms) apart (RFC 8445 §14.2); a late
   a.handleTimeout(50);
   assert.deepEqual(a.pollTransmit()?.tuple, { address: '127.0.0.1', port: 2000 });
 });
+
+test('remote password given after a selection: consent counts from the latest check there, our first request goes at once', () => {
+  const a = agent({ rng: seededRng(4) });
+  a.handleStun(parsed(check({ useCandidate: true })), '127.0.0.1', 1000, 0);
+  a.handleStun(parsed(check({ tid: 11 })), '127.0.0.1', 1000, 40_000);
+  a.setRemotePwd(REMOTE_PWD);
+  a.handleTimeout(40_001);
+  assert.equal(a.state, 'connected', 'not expired by the time before the password was known');
+  const out = a.pollTransmit();
+  assert.deepEqual(out?.tuple, { address: '127.0.0.1', port: 1000 });
+  assert.equal(a.stats.consentRequestsSent, 1);
+  a.handleTimeout(40_000 + 30_000);
+  assert.equal(a.closeReason, 'consent-expired', 'unanswered, consent runs out 30 s later');
+});

@@ -307,6 +307,13 @@ export class IceLiteAgent {
       throw new RangeError('remotePwd must be a 1..256 character string');
     }
     this.remoteKey = pwd === undefined ? undefined : new HmacSha1Key(new TextEncoder().encode(pwd), this.ws);
+    const selected = this.selectedTuple;
+    if (selected && this.validatesPaths) {
+      // Selected before we could ask: consent counts from the peer's latest check there, and our
+      // first consent request is due at once.
+      this.lastConsentAt = Math.max(this.lastConsentAt, selected.lastCheckAt);
+      this.nextConsentAt = this.lastConsentAt;
+    }
   }
 
   /** Whether media moves only after our own request was answered (the remote credentials are known). */
