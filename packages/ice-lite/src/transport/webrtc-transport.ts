@@ -557,7 +557,8 @@ export class WebRtcTransport {
         if (dtlsAt !== undefined && dtlsAt <= now) this.engine.handleTimeout(now);
         this.pump();
       },
-      Math.max(0, at - this.clock()),
+      // Within setTimeout's range (a longer delay would fire at once).
+      Math.min(Math.max(0, at - this.clock()), 0x7fffffff),
     );
     this.timer.unref?.();
   }
