@@ -354,3 +354,39 @@ test('an offer whose ICE credentials or fingerprint are malformed is a typed err
     assert.match(result.ok ? '' : result.error, field);
   }
 });
+
+test('an ICE deadline beyond setTimeout range (mux and transport clocks apart) arms no overflowing timer', async () => {
+  // The mux's clock runs far ahead of the transport's: the session's deadline is ~35 days away by
+  // the transport's clock. Node would fire an overflowing delay after 1 ms, again and again.
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => {
+    if (w.name === 'TimeoutOverflowWarning') warnings.push(w.message);
+  };
+  process.on('warning', onWarning);
+  const router = new UdpMuxRouter({ send: () => {} });
+  const result = WebRtcTransport.answer(offerSdp(browserCert.fingerprint()), {
+    mux: {
+      addSession: (o) => router.addSession(o, 3e9),
+      candidates: hostCandidates([OURS]),
+    },
+    certificate: serverCert,
+    clock: () => 0,
+  });
+  assert.ok(result.ok);
+  const m = sdpTransform.parse(result.answer).media[0]!;
+  const ws = new Sha1Workspace();
+  const check = new StunMessageBuilder(StunMessageType.BindingRequest, new Uint8Array(12).fill(5))
+    .username(`${m.iceUfrag}:${PEER_UFRAG}`)
+    .iceControlling(1n)
+    .priority(1)
+    .useCandidate()
+    .finish({
+      sha1: { key: new HmacSha1Key(Buffer.from(String(m.icePwd)), ws), workspace: ws },
+      fingerprint: true,
+    });
+  router.handleDatagram(check, PEER.address, PEER.port, 3e9);
+  await new Promise((r) => setTimeout(r, 30));
+  process.off('warning', onWarning);
+  result.transport.close();
+  assert.deepEqual(warnings, []);
+});
