@@ -100,9 +100,17 @@ interface Sent {
  * else (the victim) are logged and lost. The peer answers our Binding requests while
  * `peer.answers`; it sends a check every `peer.checkEveryMs` from `peer.at`.
  */
-function simulate(t: TestContext, opts: { rttMs?: number; seed?: number } = {}) {
+function simulate(t: TestContext, opts: { rttMs?: number; seed?: number; lossRate?: number } = {}) {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const oneWay = (opts.rttMs ?? 40) / 2;
+  // Independent loss both ways on the peer's path, from its own seeded generator.
+  const lossRng = seededRng((opts.seed ?? 1) ^ 0x5eed);
+  const lost = () => (opts.lossRate ?? 0) > 0 && lossRng(1)[0]! / 256 < opts.lossRate!;
+  let lostCount = 0;
+  const schedule = (at: number, deliver: () => void) => {
+    if (lost()) lostCount++;
+    else inFlight.push({ at, deliver });
+  };
   let now = 0;
   const log: Sent[] = [];
   const inFlight: Array<{ at: number; deliver: () => void }> = [];
@@ -118,9 +126,7 @@ function simulate(t: TestContext, opts: { rttMs?: number; seed?: number } = {}) 
     send: (bytes, address, port) => {
       const to = { address, port };
       log.push({ at: now, to, bytes });
-      if (peer.owns.some((o) => same(o, to))) {
-        inFlight.push({ at: now + oneWay, deliver: () => toPeer(bytes, to) });
-      }
+      if (peer.owns.some((o) => same(o, to))) schedule(now + oneWay, () => toPeer(bytes, to));
     },
   });
   const closed: string[] = [];
@@ -163,7 +169,7 @@ function simulate(t: TestContext, opts: { rttMs?: number; seed?: number } = {}) 
   /** The peer sends from where it is; the datagram arrives after half the RTT. */
   const peerSends = (bytes: Uint8Array) => {
     const from = peer.at;
-    inFlight.push({ at: now + oneWay, deliver: () => arrive(bytes, from) });
+    schedule(now + oneWay, () => arrive(bytes, from));
   };
   function toPeer(bytes: Uint8Array, to: TransportTuple): void {
     if (bytes[0]! >= 20 && bytes[0]! <= 63) {
@@ -172,7 +178,7 @@ function simulate(t: TestContext, opts: { rttMs?: number; seed?: number } = {}) 
     } else if (isBindingRequest(bytes) && peer.answers) {
       // The answer leaves from the address the request reached (RFC 8445 §7.2.5.2.1 symmetry).
       const answer = icePeer.answer(bytes, OURS);
-      if (answer) inFlight.push({ at: now + oneWay, deliver: () => arrive(answer, to) });
+      if (answer) schedule(now + oneWay, () => arrive(answer, to));
     }
   }
   let srtpTx: SrtpSession | undefined;
@@ -230,6 +236,9 @@ function simulate(t: TestContext, opts: { rttMs?: number; seed?: number } = {}) 
   return {
     get now() {
       return now;
+    },
+    get lost() {
+      return lostCount;
     },
     router,
     transport,
@@ -589,4 +598,23 @@ test('fuzz: forged responses of every shape, from the victim, the peer or elsewh
   );
   assert.equal(s.rtpTo(VICTIM).length, 0);
   assert.equal(s.transport.state, 'connected');
+});
+
+test('with 20% loss both ways the first selection, a move and two minutes of consent still work', (t) => {
+  const s = simulate(t, { lossRate: 0.2, seed: 11 });
+  s.peer.checkEveryMs = 500;
+  s.peer.nominateInChecks = true;
+  s.peerSends(s.checkBytes(true));
+  s.startDtls();
+  s.run(5000);
+  assert.equal(s.transport.state, 'connected');
+  assert.deepEqual(s.transport.stats().ice.selected, A);
+  s.peer.at = B;
+  s.run(120_000);
+  assert.deepEqual(s.closed, [], 'consent never expired');
+  const ice = s.transport.stats().ice;
+  assert.deepEqual(ice.selected, B, 'the move to B happened despite loss');
+  assert.ok(ice.consentResponses > 10 && ice.consentResponses < ice.consentRequestsSent, JSON.stringify(ice));
+  assert.ok(s.lost > 100, `${s.lost} datagrams lost`);
+  assert.equal(s.rtpTo(VICTIM).length, 0);
 });
