@@ -1,2 +1,4 @@
 export * from './answer.js';
+export * from './media-offer.js';
+export * from './media-section.js';
 export * from './offer.js';
