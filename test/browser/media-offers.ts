@@ -16,10 +16,15 @@ export const MEDIA_OFFER_KINDS: readonly MediaOfferKind[] = ['audio-video', 'aud
  */
 export async function createMediaOffer(page: Page, kind: MediaOfferKind): Promise<string> {
   return page.evaluate(async (k: string) => {
-    const w = globalThis as typeof globalThis & { pc?: RTCPeerConnection };
+    const w = globalThis as typeof globalThis & { pc?: RTCPeerConnection; trackEvents?: unknown[] };
     w.pc?.close();
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     w.pc = pc;
+    const events: { mid: string | null; kind: string; streams: string[] }[] = [];
+    w.trackEvents = events;
+    pc.addEventListener('track', (e) =>
+      events.push({ mid: e.transceiver.mid, kind: e.track.kind, streams: e.streams.map((s) => s.id) }),
+    );
     const stream = await navigator.mediaDevices.getUserMedia({
       audio: true,
       video: { width: 640, height: 480 },
@@ -62,6 +67,14 @@ export interface TransceiverView {
   readonly receiverTrackId: string;
 }
 
+/** A `track` event of the peer connection: a remote track the answer announced. */
+export interface TrackEventView {
+  readonly mid: string | null;
+  readonly kind: string;
+  /** ids of the remote streams (a=msid stream id). */
+  readonly streams: readonly string[];
+}
+
 /**
  * Sets `sdp` as the remote answer of `globalThis.pc`. Returns the browser's error message, or the
  * transceivers as the browser negotiated them.
@@ -69,9 +82,12 @@ export interface TransceiverView {
 export async function applyAnswer(
   page: Page,
   sdp: string,
-): Promise<{ ok: true; transceivers: TransceiverView[] } | { ok: false; error: string }> {
+): Promise<
+  { ok: true; transceivers: TransceiverView[]; trackEvents: TrackEventView[] } | { ok: false; error: string }
+> {
   return page.evaluate(async (answer: string) => {
-    const pc = (globalThis as typeof globalThis & { pc: RTCPeerConnection }).pc;
+    const w = globalThis as typeof globalThis & { pc: RTCPeerConnection; trackEvents: TrackEventView[] };
+    const pc = w.pc;
     try {
       await pc.setRemoteDescription({ type: 'answer', sdp: answer });
     } catch (e) {
@@ -93,6 +109,6 @@ export async function applyAnswer(
         receiverTrackId: t.receiver.track.id,
       };
     });
-    return { ok: true as const, transceivers };
+    return { ok: true as const, transceivers, trackEvents: [...w.trackEvents] };
   }, sdp);
 }
