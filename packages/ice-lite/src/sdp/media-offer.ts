@@ -248,6 +248,20 @@ function interpret(sdp: string): MediaOffer {
     fail('no-usable-section', 'offer has no audio or video m-section that can be carried');
   }
 
+  // RFC 9143 §9.1: in one BUNDLE group an extension id means one extension, since the receiver
+  // reads the MID extension before it knows which m-section a packet belongs to.
+  const extensionUris = new Map<number, string>();
+  for (const s of sections) {
+    if (s.mid === undefined || !bundle.includes(s.mid) || s.rejection !== undefined) continue;
+    for (const e of s.headerExtensions) {
+      const uri = extensionUris.get(e.id);
+      if (uri !== undefined && uri !== e.uri) {
+        fail('bad-extmap', `a=extmap id ${e.id} means two extensions in one BUNDLE group`, s.index);
+      }
+      extensionUris.set(e.id, e.uri);
+    }
+  }
+
   // Sections we carry but that are outside the group cannot share the transport.
   const finalSections = sections.map((s) => {
     if (s.rejection !== undefined || s.index === transportIndex) return s;
