@@ -4,6 +4,7 @@
  */
 export * from './ice/index.js';
 export * from './mux/index.js';
+export * from './rtcp/index.js';
 export * from './rtp/index.js';
 export * from './sdp/index.js';
 export * from './stun/index.js';

@@ -1,0 +1,3 @@
+export * from './compound.js';
+export * from './feedback-builders.js';
+export * from './rtcp-packet.js';
