@@ -16,10 +16,22 @@ export const MEDIA_OFFER_KINDS: readonly MediaOfferKind[] = ['audio-video', 'aud
  */
 export async function createMediaOffer(page: Page, kind: MediaOfferKind): Promise<string> {
   return page.evaluate(async (k: string) => {
-    const w = globalThis as typeof globalThis & { pc?: RTCPeerConnection; trackEvents?: unknown[] };
+    const w = globalThis as typeof globalThis & {
+      pc?: RTCPeerConnection;
+      trackEvents?: unknown[];
+      iceStates?: string[];
+      connectionStates?: string[];
+    };
     w.pc?.close();
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     w.pc = pc;
+    // The same state logs BrowserPeer keeps, so its waitFor* helpers work on this connection too.
+    const iceStates = [pc.iceConnectionState];
+    const connectionStates = [pc.connectionState];
+    w.iceStates = iceStates;
+    w.connectionStates = connectionStates;
+    pc.addEventListener('iceconnectionstatechange', () => iceStates.push(pc.iceConnectionState));
+    pc.addEventListener('connectionstatechange', () => connectionStates.push(pc.connectionState));
     const events: { mid: string | null; kind: string; streams: string[] }[] = [];
     w.trackEvents = events;
     pc.addEventListener('track', (e) =>
