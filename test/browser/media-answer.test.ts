@@ -5,13 +5,20 @@ import { generateCertificate } from '@rtcseal/dtls';
 import {
   buildMediaAnswer,
   hostCandidates,
+  isIceRestart,
   type MediaAnswerOptions,
   type NegotiatedMediaSection,
   parseMediaOffer,
 } from '@rtcseal/ice-lite';
 import { type BrowserName, BrowserPeer, browserMissingReason, launchBrowser } from './browsers.js';
 import { servePage } from './http-page.js';
-import { applyAnswer, createMediaOffer, type MediaOfferKind, type TransceiverView } from './media-offers.js';
+import {
+  applyAnswer,
+  createMediaOffer,
+  createReoffer,
+  type MediaOfferKind,
+  type TransceiverView,
+} from './media-offers.js';
 import { insideLoopbackNamespace, namespaceUnavailableReason, rerunInLoopbackNamespace } from './netns.js';
 
 /**
@@ -148,6 +155,43 @@ if (insideLoopbackNamespace()) {
             );
           });
         }
+        await t.test(
+          're-offer with a new video m-section and an ICE restart is answered on the same session',
+          async () => {
+            const first = parseMediaOffer(await createMediaOffer(peer.page, 'audio-video'));
+            assert.ok(first.ok);
+            const answer1 = buildMediaAnswer(first.offer, { ...base, audio: { send: { ssrc: 0x5555 } } });
+            assert.ok((await applyAnswer(peer.page, answer1.sdp)).ok);
+            const next = parseMediaOffer(
+              await createReoffer(peer.page, { addVideo: true, iceRestart: true }),
+            );
+            assert.ok(next.ok, next.ok ? '' : next.error.message);
+            assert.equal(isIceRestart(first.offer, next.offer), true);
+            assert.deepEqual(
+              next.offer.sections.map((s) => [s.mid, s.kind]),
+              [
+                ['0', 'audio'],
+                ['1', 'video'],
+                ['2', 'video'],
+              ],
+            );
+            // New credentials of ours (RFC 8839 §4.4.1.1.2), same o= session, higher version.
+            const answer2 = buildMediaAnswer(next.offer, {
+              ...base,
+              ufrag: 'rts2',
+              pwd: 'restartedrestartedrestarted',
+              sessionId: answer1.sessionId,
+              sessionVersion: answer1.sessionVersion + 1,
+              audio: { send: { ssrc: 0x5555 } },
+            });
+            assert.deepEqual(answer2.bundle, ['0', '1', '2']);
+            const applied = await applyAnswer(peer.page, answer2.sdp);
+            assert.ok(applied.ok, `${applied.ok ? '' : applied.error}\n${answer2.sdp}`);
+            assert.equal(byMid(applied.transceivers, '0').currentDirection, 'sendrecv');
+            assert.equal(byMid(applied.transceivers, '2').currentDirection, 'sendonly');
+            assert.equal(byMid(applied.transceivers, '2').sendCodecs[0], 'video/VP8');
+          },
+        );
         if (name === 'chromium') {
           await t.test('simulcast: false answers one layer, and the browser drops the others', async () => {
             const parsed = parseMediaOffer(await createMediaOffer(peer.page, 'simulcast'));

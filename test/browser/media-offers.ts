@@ -65,6 +65,26 @@ export async function createMediaOffer(page: Page, kind: MediaOfferKind): Promis
   }, kind);
 }
 
+/**
+ * A re-offer on the existing `globalThis.pc` (JSEP §5.2.2): optionally with one more video
+ * transceiver (a new m-section) and an ICE restart (new ufrag and pwd).
+ */
+export async function createReoffer(
+  page: Page,
+  options: { addVideo: boolean; iceRestart: boolean },
+): Promise<string> {
+  return page.evaluate(async (o: { addVideo: boolean; iceRestart: boolean }) => {
+    const pc = (globalThis as typeof globalThis & { pc: RTCPeerConnection }).pc;
+    if (o.addVideo) {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
+      pc.addTransceiver(stream.getVideoTracks()[0]!, { direction: 'sendrecv', streams: [stream] });
+    }
+    const offer = await pc.createOffer({ iceRestart: o.iceRestart });
+    await pc.setLocalDescription(offer);
+    return pc.localDescription!.sdp;
+  }, options);
+}
+
 /** What the browser made of a remote answer, per transceiver, read after setRemoteDescription. */
 export interface TransceiverView {
   readonly mid: string | null;

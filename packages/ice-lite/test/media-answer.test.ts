@@ -208,6 +208,25 @@ test('a=setup follows the offer: active is answered passive, passive active, act
   assert.equal(buildMediaAnswer(active, { ...BASE, setup: 'active' }).setup, 'passive');
 });
 
+test('a re-answer keeps the o= session id and raises the version (RFC 3264 §8)', () => {
+  const first = buildMediaAnswer(offer('chromium-audio-video'), BASE);
+  const again = buildMediaAnswer(offer('chromium-audio-video'), {
+    ...BASE,
+    ufrag: 'new1',
+    sessionId: first.sessionId,
+    sessionVersion: first.sessionVersion + 1,
+  });
+  assert.equal(again.sessionVersion, 2);
+  assert.deepEqual(sdpTransform.parse(again.sdp).origin, {
+    ...sdpTransform.parse(first.sdp).origin!,
+    sessionVersion: 2,
+  });
+  assert.throws(
+    () => buildMediaAnswer(offer('chromium-audio-video'), { ...BASE, sessionId: 'x' }),
+    /options\.sessionId/,
+  );
+});
+
 test('embedder misuse throws at once naming the option', () => {
   const o = offer('chromium-audio-video');
   assert.throws(() => buildMediaAnswer(o, { ...BASE, sections: { '7': {} } }), /options\.sections\.7/);

@@ -3,6 +3,7 @@ import test from 'node:test';
 import fc from 'fast-check';
 import {
   answerDirection,
+  isIceRestart,
   type MediaOfferErrorCode,
   type OfferedMediaSection,
   parseMediaOffer,
@@ -198,6 +199,30 @@ test('a=simulcast alternatives, paused streams and rid payload-type restrictions
     ],
     recv: [[{ rid: 'r', paused: false }]],
   });
+});
+
+test('a=ssrc-group:SIM lists the layers of SDP-signalled simulcast (RFC 5576 §4.2)', () => {
+  const sdp = readSdpFixture('chromium-audio-video').replace(
+    /(a=ssrc-group:FID \d+ \d+\r\n)/,
+    '$1a=ssrc-group:SIM 11 12 13\r\na=ssrc:11 cname:x\r\na=ssrc:12 cname:x\r\na=ssrc:13 cname:x\r\n',
+  );
+  const video = section(offerOf(sdp).sections, '1');
+  assert.deepEqual(
+    video.ssrcGroups.find((g) => g.semantics === 'SIM'),
+    { semantics: 'SIM', ssrcs: [11, 12, 13] },
+  );
+  assert.ok([11, 12, 13].every((s) => video.ssrcs.some((d) => d.ssrc === s && d.cname === 'x')));
+});
+
+test('isIceRestart: new ice-ufrag or ice-pwd (RFC 8839 §4.4.1.1.1)', () => {
+  const sdp = readSdpFixture('firefox-audio-video');
+  const first = offerOf(sdp);
+  assert.equal(isIceRestart(first, offerOf(sdp)), false);
+  assert.equal(isIceRestart(first, offerOf(sdp.replace(/a=ice-ufrag:\S+/g, 'a=ice-ufrag:fresh'))), true);
+  assert.equal(
+    isIceRestart(first, offerOf(sdp.replace(/a=ice-pwd:\S+/g, 'a=ice-pwd:freshfreshfreshfreshfresh'))),
+    true,
+  );
 });
 
 test('without a BUNDLE group, only the first carried section gets the transport', () => {

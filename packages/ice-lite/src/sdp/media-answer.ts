@@ -82,7 +82,10 @@ export interface MediaAnswerOptions {
   /** Default CNAME and msid stream id of our streams. Default 'rtcseal'. */
   readonly cname?: string;
   readonly streamId?: string;
-  /** o= line: session id (default derived from the ufrag) and version (default 1; raise on re-answers). */
+  /**
+   * o= line: session id (decimal; default derived from the ufrag) and version (default 1). A re-answer
+   * passes the first answer's `sessionId` and a higher version (RFC 3264 §8), also after an ICE restart.
+   */
   readonly sessionId?: string;
   readonly sessionVersion?: number;
 }
@@ -135,6 +138,9 @@ export interface MediaAnswer {
   readonly bundle: readonly string[];
   /** Our DTLS role as written in a=setup. */
   readonly setup: 'active' | 'passive';
+  /** The o= line's session id and version; a re-answer keeps the id and raises the version (RFC 3264 §8). */
+  readonly sessionId: string;
+  readonly sessionVersion: number;
 }
 
 /** RTCP feedback kept by default: what an SFU answers or forwards (RFC 4585, RFC 5104). */
@@ -332,8 +338,14 @@ export function buildMediaAnswer(offer: MediaOffer, options: MediaAnswerOptions)
   const bundle = negotiated
     .filter((s) => s.rejection === undefined && s.mid !== undefined)
     .map((s) => s.mid!);
-  const sdp = writeAnswer(offer, negotiated, bundle, setup, options);
-  return { sdp, sections: negotiated, bundle, setup };
+  const sessionId = options.sessionId ?? String(sessionIdFrom(options.ufrag));
+  const sessionVersion = options.sessionVersion ?? 1;
+  if (!/^\d{1,20}$/.test(sessionId)) throw new RangeError('options.sessionId must be a decimal number');
+  if (!Number.isInteger(sessionVersion) || sessionVersion < 0) {
+    throw new RangeError('options.sessionVersion must be a non-negative integer');
+  }
+  const sdp = writeAnswer(offer, negotiated, bundle, setup, options, sessionId, sessionVersion);
+  return { sdp, sections: negotiated, bundle, setup, sessionId, sessionVersion };
 }
 
 function writeAnswer(
@@ -342,6 +354,8 @@ function writeAnswer(
   bundle: readonly string[],
   setup: 'active' | 'passive',
   options: MediaAnswerOptions,
+  sessionId: string,
+  sessionVersion: number,
 ): string {
   const [hashType, hashValue] = options.fingerprint.split(' ') as [string, string];
   const first = options.candidates[0]!;
@@ -438,8 +452,8 @@ function writeAnswer(
     version: 0,
     origin: {
       username: '-',
-      sessionId: options.sessionId ?? String(sessionIdFrom(options.ufrag)),
-      sessionVersion: options.sessionVersion ?? 1,
+      sessionId,
+      sessionVersion,
       netType: 'IN',
       ipVer: 4,
       address: '127.0.0.1',

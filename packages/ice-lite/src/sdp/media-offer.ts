@@ -586,3 +586,12 @@ function readMsid(m: ParsedMedia): OfferedMediaSection['msid'] {
   }
   return undefined;
 }
+
+/**
+ * True when `next` restarts ICE relative to `previous` (RFC 8839 §4.4.1.1.1: a new ice-ufrag or
+ * ice-pwd). The answer to it carries new credentials of ours, new checks follow, and DTLS and SRTP
+ * stay as they are (RFC 8445 §9).
+ */
+export function isIceRestart(previous: MediaOffer, next: MediaOffer): boolean {
+  return previous.iceUfrag !== next.iceUfrag || previous.icePwd !== next.icePwd;
+}
