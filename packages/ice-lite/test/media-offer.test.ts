@@ -225,6 +225,15 @@ test('isIceRestart: new ice-ufrag or ice-pwd (RFC 8839 §4.4.1.1.1)', () => {
   );
 });
 
+test('payload types 64-95 are left out: under rtcp-mux they read as RTCP (RFC 5761 §4)', () => {
+  const sdp = readSdpFixture('chromium-audio-video')
+    .replace('SAVPF 111 ', 'SAVPF 72 111 ')
+    .replace('a=rtpmap:111 opus/48000/2', 'a=rtpmap:72 opus/48000/2\r\na=rtpmap:111 opus/48000/2');
+  const audio = section(offerOf(sdp).sections, '0');
+  assert.equal(audio.codecs[0]!.payloadType, 111);
+  assert.ok(!audio.codecs.some((c) => c.payloadType === 72));
+});
+
 test('without a BUNDLE group, only the first carried section gets the transport', () => {
   const sdp = join(lines(readSdpFixture('chromium-audio-video')).filter((l) => !l.startsWith('a=group:')));
   const offer = offerOf(sdp);
@@ -236,6 +245,15 @@ test('without a BUNDLE group, only the first carried section gets the transport'
 test('an m-section the offer rejected (port 0 without bundle-only) stays rejected', () => {
   const sdp = readSdpFixture('chromium-audio-video').replace('m=video 9 ', 'm=video 0 ');
   assert.equal(section(offerOf(sdp).sections, '1').rejection, 'rejected-by-offer');
+});
+
+test('the details of a rejected m-section are not read, so their flaws do not refuse the offer', () => {
+  const sdp = readSdpFixture('chromium-audio-video')
+    .replace('m=video 9 ', 'm=video 0 ')
+    .replace('a=fmtp:97 apt=96', 'a=fmtp:97 x=1');
+  const video = section(offerOf(sdp).sections, '1');
+  assert.equal(video.rejection, 'rejected-by-offer');
+  assert.deepEqual(video.codecs, []);
 });
 
 test('the transport is the first carried section of the group: a rejected first one is skipped', () => {

@@ -350,7 +350,9 @@ function readSection(
     msid: readMsid(m),
     sctpPort: asInteger(m.sctpPort),
   };
-  if (kind === undefined) {
+  // A section that will be answered with port 0 carries nothing: its details are not read, so a
+  // flaw in them does not refuse the offer.
+  if (kind === undefined || rejection !== undefined) {
     return {
       ...base,
       rejection,
@@ -404,10 +406,13 @@ function readCodecs(m: ParsedMedia, kind: MediaKind, index: number): RtpCodec[] 
   const codecs: RtpCodec[] = [];
   for (const text of payloads) {
     const pt = asInteger(text);
-    // RFC 3550 §5.1: 7 bits. RFC 5761 §4: 64-95 collide with RTCP packet types under rtcp-mux.
+    // RFC 3550 §5.1: 7 bits.
     if (pt === undefined || pt > 127) fail('bad-payload-type', `payload type ${text} is not 0-127`, index);
     if (seen.has(pt)) fail('bad-payload-type', `payload type ${pt} is listed twice`, index);
     seen.add(pt);
+    // RFC 5761 §4: with rtcp-mux, 64-95 would read as RTCP packet types 192-223 when the marker bit is
+    // set; such a payload type cannot be told from RTCP on our port, so it is not offered to the answer.
+    if (pt >= 64 && pt <= 95) continue;
     const map = rtpmaps.get(pt) ?? undefined;
     const fixed = STATIC_PAYLOAD_TYPES.get(pt);
     if (!map && !fixed) continue; // a dynamic payload type without a=rtpmap has no meaning to us
