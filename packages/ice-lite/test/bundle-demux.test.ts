@@ -113,7 +113,30 @@ test('Chromium simulcast: MID + RID bind three SSRCs to their layers; later pack
   assert.deepEqual([rtx.rid, rtx.isRtx, rtx.mediaPayloadType, rtx.payloadType], ['h', true, C.vp8, C.rtx]);
   const rtxLater = delivered(demux.demux(buildRtp({ payloadType: C.rtx, ssrc: 0x2001 })));
   assert.deepEqual([rtxLater.rid, rtxLater.isRtx, rtxLater.matchedBy], ['h', true, 'ssrc']);
-  assert.deepEqual(demux.lookupSsrc(0x3000), { mid: '1', sectionIndex: 1, rid: 'f' });
+  assert.deepEqual(demux.lookupSsrc(0x3000), {
+    ssrc: 0x3000,
+    mid: '1',
+    sectionIndex: 1,
+    rid: 'f',
+    isRtx: false,
+  });
+  // What an SFU asks when a receiver of layer h needs a keyframe: the SSRC of that layer.
+  assert.deepEqual(
+    demux
+      .remoteStreams('1')
+      .filter((s) => s.isRtx === false)
+      .map((s) => [s.rid, s.ssrc])
+      .sort(),
+    [
+      ['f', 0x3000],
+      ['h', 0x2000],
+      ['q', 0x1000],
+    ],
+  );
+  assert.deepEqual(
+    demux.remoteStreams('1').find((s) => s.isRtx),
+    { ssrc: 0x2001, mid: '1', sectionIndex: 1, rid: 'h', isRtx: true },
+  );
   assert.equal(demux.stats().delivered, 8);
 });
 
@@ -161,6 +184,9 @@ test('Firefox: the offer a=ssrc and FID pairs match without any extension; RTX b
   const video = sections[1]!;
   const [media, repair] = [...video.remoteRtxSsrcs.entries()][0]!;
   const demux = new BundleDemux(sections);
+  // Known from the offer before any packet: the FID pair says which SSRC is the repair stream.
+  assert.equal(demux.lookupSsrc(media)?.isRtx, false);
+  assert.equal(demux.lookupSsrc(repair)?.isRtx, true);
   const m = delivered(demux.demux(buildRtp({ payloadType: 120, ssrc: media })));
   assert.deepEqual([m.mid, m.matchedBy, m.isRtx, m.rid], ['1', 'ssrc', false, undefined]);
   const r = delivered(demux.demux(buildRtp({ payloadType: 124, ssrc: repair })));

@@ -79,6 +79,17 @@ interface SectionEntry {
 interface SsrcBinding {
   entry: SectionEntry;
   rid: string | undefined;
+  /** From the FID group of the offer, or the payload type of the latest packet; undefined until known. */
+  rtx: boolean | undefined;
+}
+
+/** A stream of the peer as the demux knows it: signalled (a=ssrc) or learned from its packets. */
+export interface RemoteRtpStream {
+  readonly ssrc: number;
+  readonly mid: string | undefined;
+  readonly sectionIndex: number;
+  readonly rid: string | undefined;
+  readonly isRtx: boolean | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -189,7 +200,12 @@ export class BundleDemux {
     // Signalled SSRCs (a=ssrc, FID pairs) are bound up front.
     for (const entry of entries) {
       if (!entry.receives) continue;
-      for (const ssrc of entry.section.remoteSsrcs) this.bind(ssrc, entry, undefined);
+      const repair = new Set(entry.section.remoteRtxSsrcs.values());
+      for (const ssrc of entry.section.remoteSsrcs) {
+        const known = this.bindings.get(ssrc);
+        const rtx = repair.has(ssrc) ? true : entry.section.remoteRtxSsrcs.has(ssrc) ? false : undefined;
+        this.bind(ssrc, entry, known?.entry === entry ? known.rid : undefined, rtx ?? known?.rtx);
+      }
     }
     this.counters.boundSsrcs = this.bindings.size;
   }
@@ -238,8 +254,8 @@ export class BundleDemux {
       if (!known) return this.drop('unknown-rid');
       rid = known.rid;
     }
-    if (!binding || binding.entry !== entry || binding.rid !== rid) {
-      binding = this.bind(ssrc, entry, rid);
+    if (!binding || binding.entry !== entry || binding.rid !== rid || binding.rtx !== isRtx) {
+      binding = this.bind(ssrc, entry, rid, isRtx);
     }
     this.counters.delivered++;
     return {
@@ -260,12 +276,26 @@ export class BundleDemux {
     };
   }
 
-  /** The section and rid an SSRC is bound to, e.g. to route RTCP feedback about it. */
-  lookupSsrc(
-    ssrc: number,
-  ): { mid: string | undefined; sectionIndex: number; rid: string | undefined } | undefined {
+  /** The section and rid an SSRC is bound to, e.g. to route the peer's SR, SDES or BYE about it. */
+  lookupSsrc(ssrc: number): RemoteRtpStream | undefined {
     const b = this.bindings.get(ssrc >>> 0);
-    return b ? { mid: b.entry.section.mid, sectionIndex: b.entry.section.index, rid: b.rid } : undefined;
+    return b ? this.describe(ssrc >>> 0, b) : undefined;
+  }
+
+  /**
+   * Every stream of the peer the demux knows, optionally of one mid: e.g. the SSRC of simulcast
+   * layer `h` of mid 1, to send it a PLI when a receiver of that layer needs a keyframe.
+   */
+  remoteStreams(mid?: string): RemoteRtpStream[] {
+    const out: RemoteRtpStream[] = [];
+    for (const [ssrc, b] of this.bindings) {
+      if (mid === undefined || b.entry.section.mid === mid) out.push(this.describe(ssrc, b));
+    }
+    return out;
+  }
+
+  private describe(ssrc: number, b: SsrcBinding): RemoteRtpStream {
+    return { ssrc, mid: b.entry.section.mid, sectionIndex: b.entry.section.index, rid: b.rid, isRtx: b.rtx };
   }
 
   /** Counters since creation: delivered packets, drops by reason, SSRC table use. */
@@ -273,18 +303,24 @@ export class BundleDemux {
     return { ...this.counters, boundSsrcs: this.bindings.size };
   }
 
-  private bind(ssrc: number, entry: SectionEntry, rid: string | undefined): SsrcBinding | undefined {
+  private bind(
+    ssrc: number,
+    entry: SectionEntry,
+    rid: string | undefined,
+    rtx: boolean | undefined,
+  ): SsrcBinding | undefined {
     const existing = this.bindings.get(ssrc);
     if (existing) {
       existing.entry = entry;
       existing.rid = rid;
+      existing.rtx = rtx;
       return existing;
     }
     if (this.bindings.size >= this.maxSsrcs) {
       this.counters.ssrcTableFull++;
       return undefined;
     }
-    const binding = { entry, rid };
+    const binding = { entry, rid, rtx };
     this.bindings.set(ssrc, binding);
     return binding;
   }
