@@ -1,0 +1,4 @@
+export * from './compound.js';
+export * from './feedback-builders.js';
+export * from './rtcp-packet.js';
+export * from './rtcp-routing.js';
