@@ -82,7 +82,11 @@ export interface DtlsConfig {
   readonly pskLookup?: (identity: Uint8Array) => Uint8Array | undefined;
   /** Server: PSK identity hint sent in ServerKeyExchange (RFC 4279 §2). Default: none (no ServerKeyExchange). */
   readonly pskIdentityHint?: Uint8Array;
-  /** Random bytes source (randoms, cookie secret). Default node:crypto randomBytes. */
+  /**
+   * Random bytes source: hello randoms, the cookie secret and the ephemeral ECDHE private keys. It
+   * must be cryptographically secure; a seeded one makes test runs reproducible. Default
+   * node:crypto randomFillSync.
+   */
   readonly rng?: (n: number) => Uint8Array;
   /** Largest handshake message accepted (certificate chains). Default 65536 bytes. */
   readonly maxHandshakeMessageSize?: number;

@@ -355,7 +355,7 @@ export class ClientHandshake12 extends Dtls12Connection {
       );
       preMasterSecret = pskPreMasterSecret(psk.key);
     } else {
-      const share = generateKeyShare(this.serverShare!.group);
+      const share = generateKeyShare(this.serverShare!.group, this.cfg.rng);
       preMasterSecret = share.deriveSecret(this.serverShare!.publicKey);
       entries.push(
         this.handshakeEntry(

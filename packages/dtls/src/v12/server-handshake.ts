@@ -255,7 +255,7 @@ export class ServerHandshake12 extends Dtls12Connection {
       entries.push(
         this.handshakeEntry(HandshakeType.certificate, encodeCertificate({ certificateList: cert!.chain })),
       );
-      const share = generateKeyShare(n.group!);
+      const share = generateKeyShare(n.group!, this.cfg.rng);
       this.keyShare = share;
       const params = encodeServerEcdhParams({ namedCurve: share.group, publicKey: share.publicKey });
       const signature = signWithScheme(
