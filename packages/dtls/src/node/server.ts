@@ -39,6 +39,11 @@ export interface DtlsServerStats {
   handshakeFailures: number;
   /** Connected peers dropped after idleTimeoutMs of silence. */
   idleEvictions: number;
+  /**
+   * Exceptions caught from event handlers (a 'connection' or 'data' listener that throws) or from
+   * handling a datagram; each closed the peer it came from, none reached the event loop.
+   */
+  handlerErrors: number;
 }
 
 interface ServerEvents {
@@ -90,6 +95,7 @@ export class DtlsServer extends EventEmitter<ServerEvents> {
     peerTableFull: 0,
     handshakeFailures: 0,
     idleEvictions: 0,
+    handlerErrors: 0,
   };
 
   /** @internal Use createDtlsServer(). */
@@ -152,7 +158,16 @@ export class DtlsServer extends EventEmitter<ServerEvents> {
     return [...this.peers.values()];
   }
 
+  /** The socket's 'message' listener: nothing may throw out of it, or the process ends. */
   private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+    try {
+      this.route(msg, rinfo);
+    } catch {
+      this.stats.handlerErrors++;
+    }
+  }
+
+  private route(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.closing) return;
     const datagram = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
     const key = peerKey(rinfo.address, rinfo.port, rinfo.family);
@@ -202,6 +217,7 @@ export class DtlsServer extends EventEmitter<ServerEvents> {
         }
       },
       this.clock,
+      () => this.stats.handlerErrors++,
     );
     connection.on('connected', () => this.emit('connection', connection));
     this.peers.set(key, connection);

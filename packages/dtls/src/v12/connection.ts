@@ -17,7 +17,7 @@ import {
   exportKeyingMaterial,
 } from '../crypto/key-schedule.js';
 import { createRecordProtection } from '../crypto/record-protection.js';
-import { type DtlsEvent, type DtlsState, type DtlsStats, newStats } from '../events.js';
+import { type DtlsCloseReason, type DtlsEvent, type DtlsState, type DtlsStats, newStats } from '../events.js';
 import { computeFingerprint } from '../fingerprint.js';
 import { type FlightEntry, packFlight } from '../flight.js';
 import { type HandshakeFragment, parseHandshakeFragment } from '../handshake/fragment.js';
@@ -398,9 +398,27 @@ export abstract class Dtls12Connection {
   protected sendFlight(entries: readonly FlightEntry[], now: number, final: boolean): void {
     this.lastFlight = entries;
     this.lastFlightIsFinal = final;
-    for (const d of packFlight(entries, this.records, this.cfg.mtu)) this.outbox.push(d);
+    if (!this.transmitFlight(entries)) return;
     if (final) this.timer.stop();
     else this.timer.startFlight(now);
+  }
+
+  /**
+   * Queues a flight's datagrams; false when an epoch ran out of record sequence numbers, which ends
+   * the association with nothing sent (RFC 6347 §4.1: numbers never wrap).
+   */
+  private transmitFlight(entries: readonly FlightEntry[]): boolean {
+    const datagrams = packFlight(entries, this.records, this.cfg.mtu);
+    if (datagrams === undefined) {
+      this.sequenceExhausted();
+      return false;
+    }
+    for (const d of datagrams) this.outbox.push(d);
+    return true;
+  }
+
+  private sequenceExhausted(): void {
+    this.closeWith('sequence-exhausted', undefined, 'record sequence numbers used up (RFC 6347 §4.1)');
   }
 
   /** Sends one datagram outside any flight (a stateless HelloVerifyRequest). */
@@ -413,7 +431,7 @@ export abstract class Dtls12Connection {
       this.timer.stop();
       return;
     }
-    for (const d of packFlight(this.lastFlight, this.records, this.cfg.mtu)) this.outbox.push(d);
+    if (!this.transmitFlight(this.lastFlight)) return;
     this.stats.retransmissions++;
     if (fromTimer) this.timer.backoff(now);
   }
@@ -432,7 +450,9 @@ export abstract class Dtls12Connection {
 
   protected sendAlert(level: number, description: number): void {
     const epoch = this.records.writeEpoch;
-    this.outbox.push(this.records.seal(epoch, ContentType.alert, encodeAlert(level, description)));
+    const record = this.records.seal(epoch, ContentType.alert, encodeAlert(level, description));
+    // With no sequence number left the alert cannot be sent; the caller's close still happens.
+    if (record !== undefined) this.outbox.push(record);
     if (level === AlertLevel.fatal || description === AlertDescription.closeNotify) return;
     this.events.push({
       type: 'alert',
@@ -452,22 +472,26 @@ export abstract class Dtls12Connection {
     this.closeWith('alert-sent', name, detail);
   }
 
+  /**
+   * Ends the connection after a fault while handling input. It must not throw itself: it runs in the
+   * catch blocks that keep exceptions from leaving handleDatagram/handleTimeout.
+   */
   private abort(e: unknown): void {
-    if (e instanceof HandshakeAbort) this.fatal(e.alert, e.detail);
-    else if (e instanceof DecodeError) this.fatal(e.alert, e.message);
-    else this.fatal(AlertDescription.internalError, e instanceof Error ? e.message : String(e));
+    try {
+      if (e instanceof HandshakeAbort) this.fatal(e.alert, e.detail);
+      else if (e instanceof DecodeError) this.fatal(e.alert, e.message);
+      else this.fatal(AlertDescription.internalError, e instanceof Error ? e.message : String(e));
+    } catch (again) {
+      this.closeWith('alert-sent', 'internal_error', again instanceof Error ? again.message : String(again));
+    }
   }
 
-  protected closeWith(
-    reason: 'close-notify' | 'alert-received' | 'alert-sent' | 'handshake-timeout' | 'local-close',
-    alert?: string,
-    detail?: string,
-  ): void {
+  protected closeWith(reason: DtlsCloseReason, alert?: string, detail?: string): void {
     if (this.isClosed()) return;
     this.stateValue = 'closed';
     this.timer.stop();
     this.lastFlight = undefined;
-    const ev: { type: 'closed'; reason: typeof reason; alert?: string; detail?: string } = {
+    const ev: { type: 'closed'; reason: DtlsCloseReason; alert?: string; detail?: string } = {
       type: 'closed',
       reason,
     };
@@ -592,7 +616,9 @@ export abstract class Dtls12Connection {
         `send: data of ${data.length} bytes exceeds maxSendSize ${max} (one record in a ${this.cfg.mtu}-byte datagram; DTLS does not fragment application data, RFC 6347 §4.1.1)`,
       );
     }
-    this.outbox.push(this.records.seal(this.records.writeEpoch, ContentType.application_data, data));
+    const record = this.records.seal(this.records.writeEpoch, ContentType.application_data, data);
+    if (record === undefined) this.sequenceExhausted();
+    else this.outbox.push(record);
   }
 
   close(now: number): void {

@@ -43,6 +43,7 @@ import {
   ProtocolVersion,
 } from '../handshake/types.js';
 import { encodeRecord } from '../record/record-header.js';
+import { MAX_RECORD_SEQUENCE } from '../record/record-layer.js';
 import { DecodeError } from '../wire/decode-error.js';
 import { Dtls12Connection } from './connection.js';
 import { type Negotiated, negotiate } from './negotiation.js';
@@ -50,6 +51,13 @@ import { checkPeerCertificate } from './peer-certificate.js';
 
 /** ClientHellos of a new association carry a small message_seq (0, or 1 after a cookie exchange). */
 const MAX_FIRST_HELLO_SEQ = 15;
+
+/**
+ * Record numbers a ClientHello must leave above its own for the server's epoch 0: flight 4 and every
+ * retransmission of it, with room to spare (a flight is a few records; the handshake timeout bounds
+ * the retransmissions).
+ */
+const HELLO_SEQUENCE_RESERVE = 2 ** 16;
 
 /**
  * Where the server is in the handshake of RFC 6347 §4.2.4: it waits for a ClientHello (answering
@@ -171,6 +179,15 @@ export class ServerHandshake12 extends Dtls12Connection {
         this.sendHelloVerifyRequest(hello, m.messageSeq, now);
         return;
       }
+    }
+    // Our epoch-0 numbering continues above this record's (reserveSequence below): a ClientHello
+    // numbered near 2^48 would leave no numbers for flight 4, its retransmissions or an alert, and
+    // numbers must not wrap (RFC 6347 §4.1). No genuine client starts there; the hello is dropped
+    // before it starts anything.
+    if (MAX_RECORD_SEQUENCE - this.currentRecordSeq < HELLO_SEQUENCE_RESERVE) {
+      this.stats.drops['sequence-exhausted']++;
+      this.reassembler.restartAt(m.messageSeq);
+      return;
     }
     // RFC 6347 §4.1 / RFC 5246 Appendix E.1: the client's highest version must reach DTLS 1.2
     // (versions count down: 0xfefd is newer than 0xfeff). 1.3-capable clients send 0xfefd here too.
