@@ -90,6 +90,14 @@ export interface DtlsConfig {
   readonly rng?: (n: number) => Uint8Array;
   /** Largest handshake message accepted (certificate chains). Default 65536 bytes. */
   readonly maxHandshakeMessageSize?: number;
+  /**
+   * Most bytes the engine holds for handshake messages not yet processed, all of which are
+   * unauthenticated: the bytes of the fragments received (buffers grow as fragments arrive, whatever
+   * length a fragment declares) plus 64 per pending message. A fragment beyond it is dropped and
+   * counted (handshake-buffer-full). Default twice maxHandshakeMessageSize (131072); at least
+   * maxHandshakeMessageSize + 1024.
+   */
+  readonly maxHandshakeBufferSize?: number;
   /** Anti-replay window width per epoch (RFC 6347 §4.1.2.6). Default 64. */
   readonly replayWindow?: number;
 }
@@ -116,6 +124,7 @@ export interface ResolvedConfig {
   readonly pskIdentityHint: Uint8Array | undefined;
   readonly rng: (n: number) => Uint8Array;
   readonly maxHandshakeMessageSize: number;
+  readonly maxHandshakeBufferSize: number;
   readonly replayWindow: number;
 }
 
@@ -206,6 +215,18 @@ export function resolveConfig(config: DtlsConfig): ResolvedConfig {
   }
   if (config.rng !== undefined && typeof config.rng !== 'function')
     throw new TypeError('config.rng must be a function');
+  const maxHandshakeMessageSize = positiveInt(
+    'maxHandshakeMessageSize',
+    config.maxHandshakeMessageSize,
+    65536,
+    1024,
+  );
+  const maxHandshakeBufferSize = positiveInt(
+    'maxHandshakeBufferSize',
+    config.maxHandshakeBufferSize,
+    2 * maxHandshakeMessageSize,
+    maxHandshakeMessageSize + 1024,
+  );
   return {
     role,
     certificate: config.certificate,
@@ -225,12 +246,8 @@ export function resolveConfig(config: DtlsConfig): ResolvedConfig {
     pskLookup: config.pskLookup,
     pskIdentityHint: config.pskIdentityHint,
     rng: config.rng ?? ((n: number) => randomFillSync(new Uint8Array(n))),
-    maxHandshakeMessageSize: positiveInt(
-      'maxHandshakeMessageSize',
-      config.maxHandshakeMessageSize,
-      65536,
-      1024,
-    ),
+    maxHandshakeMessageSize,
+    maxHandshakeBufferSize,
     replayWindow: positiveInt('replayWindow', config.replayWindow, 64, 32),
   };
 }

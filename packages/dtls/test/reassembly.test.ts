@@ -8,7 +8,7 @@ import {
   parseHandshakeFragment,
   transcriptForm,
 } from '../src/handshake/fragment.js';
-import { HandshakeReassembler } from '../src/handshake/reassembly.js';
+import { HandshakeReassembler, PENDING_MESSAGE_COST } from '../src/handshake/reassembly.js';
 
 function frag(type: number, seq: number, body: Uint8Array, offset: number, len: number): HandshakeFragment {
   const r = parseHandshakeFragment(encodeHandshakeFragment(type, seq, body, offset, len), 0);
@@ -53,7 +53,7 @@ test('enforces message size, window, byte budget and range limits', () => {
   const r = new HandshakeReassembler({
     maxMessageSize: 1000,
     maxBufferedMessages: 4,
-    maxBufferedBytes: 1500,
+    maxBufferedBytes: 300,
     maxRangesPerMessage: 3,
   });
   const big = new Uint8Array(1001);
@@ -61,12 +61,51 @@ test('enforces message size, window, byte budget and range limits', () => {
   assert.equal(r.offer(frag(11, 4, body, 0, 10)), 'out-of-window');
   const k = new Uint8Array(1000);
   assert.equal(r.offer(frag(11, 0, k, 0, 10)), 'buffered');
-  assert.equal(r.offer(frag(11, 1, k, 0, 10)), 'buffer-full');
+  assert.equal(
+    r.buffered,
+    PENDING_MESSAGE_COST + 10,
+    'charged for the bytes received, not the 1000 declared',
+  );
+  assert.equal(r.offer(frag(11, 1, k, 0, 200)), 'buffer-full', '64 + 200 more would pass 300');
   assert.equal(r.offer(frag(11, 0, k, 20, 1)), 'buffered');
   assert.equal(r.offer(frag(11, 0, k, 40, 1)), 'buffered');
   assert.equal(r.offer(frag(11, 0, k, 60, 1)), 'too-many-ranges');
   assert.equal(r.offer(frag(11, 0, k, 10, 10)), 'buffered', 'closing a gap merges ranges');
+  assert.equal(r.offer(frag(11, 0, k, 21, 250)), 'buffer-full', 'growing past the budget is refused too');
+  assert.equal(r.buffered, PENDING_MESSAGE_COST + 22, 'a refused fragment changes nothing');
   assert.equal(r.offer(frag(12, 0, k, 0, 10)), 'inconsistent');
+});
+
+test('memory held is proportional to the bytes received, whatever length the fragments declare', () => {
+  // Fragments declaring the largest message, carrying nothing or a few bytes (the 25- to 35-byte
+  // datagrams of a forger), at every message_seq of the window.
+  const r = new HandshakeReassembler();
+  const declared = new Uint8Array(65536);
+  let carried = 0;
+  for (let seq = 0; seq < 16; seq++) {
+    const len = seq % 2 === 0 ? 0 : 10;
+    assert.equal(r.offer(frag(1, seq, declared, 1000 * seq, len)), 'buffered');
+    carried += 12 + len;
+  }
+  assert.ok(r.buffered <= 16 * PENDING_MESSAGE_COST + carried, `${r.buffered} bytes held`);
+  assert.ok(r.buffered < 8 * carried, 'a small multiple of the handshake bytes received');
+});
+
+test('a message arriving in order in small fragments costs at most about twice its size', () => {
+  const msg = Uint8Array.from({ length: 20000 }, (_, i) => (i * 7) & 0xff);
+  const r = new HandshakeReassembler({ maxBufferedBytes: 2 * msg.length + PENDING_MESSAGE_COST });
+  let peak = 0;
+  const pieces = fragmentHandshake(11, 0, msg, 100);
+  for (const [i, p] of pieces.entries()) {
+    const parsed = parseHandshakeFragment(p, 0);
+    assert.ok(parsed.ok);
+    assert.equal(r.offer(parsed.fragment), 'buffered');
+    peak = Math.max(peak, r.buffered);
+    if (i < pieces.length - 1) assert.ok(r.buffered <= 2 * (100 * (i + 1)) + PENDING_MESSAGE_COST);
+  }
+  assert.ok(peak <= msg.length + PENDING_MESSAGE_COST, 'the last growth stops at the message length');
+  assert.deepEqual(r.next()?.body, msg);
+  assert.equal(r.buffered, 0);
 });
 
 test('parser refuses fragments that run past their record or their message', () => {

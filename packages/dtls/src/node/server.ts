@@ -17,7 +17,8 @@ export interface DtlsServerOptions extends Omit<DtlsConfig, 'role'> {
   /** Most peers (handshaking or connected) kept at once; new peers beyond it are dropped. Default 1024. */
   readonly maxPeers?: number;
   /**
-   * A connected peer that sends nothing for this long is dropped from the table (DTLS has no
+   * A connected peer (or one whose handshake never started) that sends nothing for this long is
+   * dropped from the table (DTLS has no
    * keepalive of its own; a peer that vanished without close_notify would otherwise hold its slot).
    * 0 disables. Default 300000 ms.
    */
@@ -239,7 +240,9 @@ export class DtlsServer extends EventEmitter<ServerEvents> {
       () => {
         const now = this.clock();
         for (const [key, connection] of this.peers) {
-          if (connection.info === undefined) continue;
+          // Handshaking peers end by the engine's handshake timeout; a peer whose engine never started
+          // a handshake (its cookie-bearing ClientHello was then dropped) has no timeout of its own.
+          if (connection.info === undefined && connection.state !== 'new') continue;
           if (now - (this.lastSeen.get(key) ?? now) >= this.idleTimeoutMs) {
             this.stats.idleEvictions++;
             void connection.close();

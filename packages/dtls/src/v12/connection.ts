@@ -106,7 +106,10 @@ export abstract class Dtls12Connection {
 
   constructor(protected readonly cfg: ResolvedConfig) {
     this.records = new RecordLayer(cfg.replayWindow);
-    this.reassembler = new HandshakeReassembler({ maxMessageSize: cfg.maxHandshakeMessageSize });
+    this.reassembler = new HandshakeReassembler({
+      maxMessageSize: cfg.maxHandshakeMessageSize,
+      maxBufferedBytes: cfg.maxHandshakeBufferSize,
+    });
     this.timer = new RetransmitTimer(cfg.retransmitInitialMs, cfg.retransmitMaxMs);
   }
 
