@@ -73,7 +73,67 @@ test('enforces message size, window, byte budget and range limits', () => {
   assert.equal(r.offer(frag(11, 0, k, 10, 10)), 'buffered', 'closing a gap merges ranges');
   assert.equal(r.offer(frag(11, 0, k, 21, 250)), 'buffer-full', 'growing past the budget is refused too');
   assert.equal(r.buffered, PENDING_MESSAGE_COST + 22, 'a refused fragment changes nothing');
-  assert.equal(r.offer(frag(12, 0, k, 0, 10)), 'inconsistent');
+});
+
+test('a forged partial fragment at the expected message_seq does not shadow the genuine message', () => {
+  const genuine = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
+  // The forger's fragment arrives first: another type, another length (RFC 6347 would call the
+  // genuine fragments inconsistent with it).
+  for (const forged of [frag(2, 0, new Uint8Array(999), 0, 23), frag(1, 0, new Uint8Array(500), 0, 23)]) {
+    const r = new HandshakeReassembler();
+    assert.equal(r.offer(forged), 'buffered');
+    assert.equal(r.offer(frag(1, 0, genuine, 0, 150)), 'buffered');
+    assert.equal(r.next(), undefined);
+    assert.equal(r.offer(frag(1, 0, genuine, 150, 150)), 'buffered');
+    const m = r.next();
+    assert.equal(m?.msgType, 1);
+    assert.deepEqual(m?.body, genuine);
+    assert.equal(r.nextSeq, 1);
+  }
+});
+
+test('a fragment whose bytes disagree with bytes already received starts a rival; the genuine one completes', () => {
+  const genuine = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
+  const forgedBody = genuine.map((b) => b ^ 0xff);
+  // Same type and length as the genuine message, sent before or after the genuine first half.
+  for (const forgedFirst of [true, false]) {
+    const r = new HandshakeReassembler();
+    if (forgedFirst) r.offer(frag(1, 0, forgedBody, 100, 100));
+    r.offer(frag(1, 0, genuine, 0, 150));
+    if (!forgedFirst) r.offer(frag(1, 0, forgedBody, 100, 100));
+    r.offer(frag(1, 0, genuine, 150, 150));
+    assert.deepEqual(r.next()?.body, genuine, `forged first: ${forgedFirst}`);
+  }
+});
+
+test('at most maxVersionsPerMessage versions of a message_seq: the one with the fewest bytes gives way', () => {
+  const r = new HandshakeReassembler({ maxVersionsPerMessage: 3 });
+  const genuine = Uint8Array.from({ length: 400 }, (_, i) => i & 0xff);
+  assert.equal(r.offer(frag(1, 0, genuine, 0, 200)), 'buffered');
+  // Forged versions of other lengths fill the other places and then displace each other, never the
+  // version with the most bytes.
+  for (let i = 0; i < 10; i++) {
+    const v = r.offer(frag(1, 0, new Uint8Array(500 + i), 0, 20));
+    assert.equal(v, i < 2 ? 'buffered' : 'inconsistent');
+  }
+  assert.equal(r.offer(frag(1, 0, genuine, 200, 200)), 'buffered');
+  assert.deepEqual(r.next()?.body, genuine);
+});
+
+test('rivals of a released message stay until the next release: a rejected forgery can be replaced', () => {
+  const r = new HandshakeReassembler();
+  const genuine = Uint8Array.from({ length: 200 }, (_, i) => i & 0xff);
+  r.offer(frag(1, 0, new Uint8Array(0), 0, 0)); // forged, complete at once
+  r.offer(frag(1, 0, genuine, 0, 100));
+  assert.equal(r.next()?.body.length, 0, 'the forgery completed first');
+  assert.equal(r.offer(frag(1, 0, genuine, 100, 100)), 'old');
+  // The caller rejects the forgery and expects message_seq 0 again; the genuine half is still there.
+  r.restartAt(0);
+  assert.equal(r.offer(frag(1, 0, genuine, 100, 100)), 'buffered');
+  assert.deepEqual(r.next()?.body, genuine);
+  r.offer(frag(2, 1, new Uint8Array(0), 0, 0));
+  assert.equal(r.next()?.msgType, 2);
+  assert.equal(r.buffered, 0, 'rivals of released messages are gone once the next one is released');
 });
 
 test('memory held is proportional to the bytes received, whatever length the fragments declare', () => {

@@ -14,6 +14,12 @@ export interface ReassemblyLimits {
   readonly maxBufferedBytes: number;
   /** Disjoint byte ranges tracked per message; a peer sending tiny scattered fragments hits this. */
   readonly maxRangesPerMessage: number;
+  /**
+   * Rival versions kept per message_seq: fragments whose type, length, epoch or overlapping bytes
+   * disagree are kept apart until one version completes, so a forged fragment cannot shadow the
+   * genuine message (see offer).
+   */
+  readonly maxVersionsPerMessage: number;
 }
 
 export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
@@ -21,6 +27,7 @@ export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
   maxBufferedMessages: 16,
   maxBufferedBytes: 131072,
   maxRangesPerMessage: 64,
+  maxVersionsPerMessage: 4,
 };
 
 /**
@@ -47,7 +54,11 @@ export type FragmentVerdict =
   | 'out-of-window'
   | 'buffer-full'
   | 'too-many-ranges'
-  /** Type, length or epoch differs from earlier fragments of the same message_seq. */
+  /**
+   * Buffered as a rival version of its message_seq (its type, length, epoch or bytes differ from the
+   * others'), which took the place of the version that had received the fewest bytes: that one's
+   * input was dropped.
+   */
   | 'inconsistent';
 
 /** Received bytes [start, end) of a message; `bytes` may have spare room at its end to grow into. */
@@ -66,16 +77,28 @@ interface PendingMessage {
   ranges: Range[];
   /** Bytes charged to the budget: PENDING_MESSAGE_COST plus the ranges' buffer sizes. */
   held: number;
+  /** Bytes received (covered by ranges). */
+  received: number;
 }
 
 /**
  * Reassembles handshake messages from fragments by byte coverage (RFC 6347 §4.2.3): fragments may
  * arrive in any order, overlap, be re-cut differently on retransmission, and span datagrams. Messages
  * are released strictly in message_seq order (RFC 6347 §4.2.2).
+ *
+ * Fragments are unauthenticated until the handshake ends, so anyone who can forge the peer's address
+ * can send one for the message_seq expected next. RFC 6347 has every fragment of a message agree on
+ * type and length; if the first fragment seen fixed them, one forged partial fragment would make the
+ * genuine message's fragments "inconsistent" for good. Instead each message_seq keeps up to
+ * maxVersionsPerMessage rival versions, a fragment joining every version it agrees with (type,
+ * length, epoch, and the bytes where they overlap) or starting its own, and the first version to
+ * complete is released. The rivals of a released message stay until the next one is released, so
+ * that a caller rejecting a forged complete message can restartAt() its message_seq and get the
+ * genuine version.
  */
 export class HandshakeReassembler {
   private expected: number;
-  private readonly pending = new Map<number, PendingMessage>();
+  private readonly pending = new Map<number, PendingMessage[]>();
   private bufferedBytes = 0;
   private readonly limits: ReassemblyLimits;
 
@@ -99,13 +122,19 @@ export class HandshakeReassembler {
    * whose first ClientHello may carry message_seq 1 after a stateless cookie exchange (RFC 6347 §4.2.2).
    */
   restartAt(seq: number): void {
-    for (const [s, m] of this.pending) {
-      if (s < seq) {
-        this.bufferedBytes -= m.held;
-        this.pending.delete(s);
-      }
-    }
+    this.discardBelow(seq);
     this.expected = seq;
+  }
+
+  private discardBelow(seq: number): void {
+    for (const [s, versions] of this.pending) {
+      if (s < seq) this.discard(s, versions);
+    }
+  }
+
+  private discard(seq: number, versions: readonly PendingMessage[]): void {
+    for (const m of versions) this.bufferedBytes -= m.held;
+    this.pending.delete(seq);
   }
 
   /**
@@ -113,22 +142,79 @@ export class HandshakeReassembler {
    * the length a fragment declares: a forged first fragment claiming 64 KiB costs what it carries.
    */
   offer(f: HandshakeFragment, epoch = 0): FragmentVerdict {
-    const L = this.limits;
     if (f.messageSeq < this.expected) return 'old';
-    if (f.messageSeq >= this.expected + L.maxBufferedMessages) return 'out-of-window';
-    if (f.length > L.maxMessageSize) return 'too-large';
-    let m = this.pending.get(f.messageSeq);
-    if (m === undefined) {
-      if (this.bufferedBytes + PENDING_MESSAGE_COST + f.fragmentLength > L.maxBufferedBytes)
-        return 'buffer-full';
-      m = { msgType: f.msgType, length: f.length, epoch, ranges: [], held: PENDING_MESSAGE_COST };
-      this.pending.set(f.messageSeq, m);
-      this.bufferedBytes += m.held;
-    } else if (m.msgType !== f.msgType || m.length !== f.length || m.epoch !== epoch) {
-      return 'inconsistent';
+    if (f.messageSeq >= this.expected + this.limits.maxBufferedMessages) return 'out-of-window';
+    return this.place(f, epoch);
+  }
+
+  /**
+   * Offers a fragment of the peer's first message, whose message_seq is not known in advance (a
+   * ClientHello is message_seq 0, or 1 after a stateless cookie exchange, or again 0 when the client
+   * repeats its first one: RFC 6347 §4.2.2), whatever the expected message_seq. The caller bounds
+   * the message_seq and, once isComplete() says a version is whole, moves there with restartAt().
+   */
+  offerFirst(f: HandshakeFragment, epoch = 0): FragmentVerdict {
+    return this.place(f, epoch);
+  }
+
+  /** True when a version of message_seq `seq` has every byte. */
+  isComplete(seq: number): boolean {
+    return this.pending.get(seq)?.some((m) => completeBody(m) !== undefined) ?? false;
+  }
+
+  /** Drops everything buffered (e.g. rivals of a first message once one was accepted); returns how many versions. */
+  discardPending(): number {
+    let n = 0;
+    for (const [seq, versions] of this.pending) {
+      n += versions.length;
+      this.discard(seq, versions);
     }
-    if (f.fragmentLength === 0) return 'buffered';
-    return this.addRange(m, f.fragmentOffset, f.body);
+    return n;
+  }
+
+  private place(f: HandshakeFragment, epoch: number): FragmentVerdict {
+    const L = this.limits;
+    if (f.length > L.maxMessageSize) return 'too-large';
+    let versions = this.pending.get(f.messageSeq);
+    let refused: FragmentVerdict | undefined;
+    for (const m of versions ?? []) {
+      if (m.msgType !== f.msgType || m.length !== f.length || m.epoch !== epoch) continue;
+      if (disagrees(m, f.fragmentOffset, f.body)) continue;
+      const v = f.fragmentLength === 0 ? 'buffered' : this.addRange(m, f.fragmentOffset, f.body);
+      if (v === 'buffered') return 'buffered';
+      refused = v;
+    }
+    // A version it agrees with refused it (limits): no rival is started for the same bytes.
+    if (refused !== undefined) return refused;
+    // A new version of this message_seq; at the limit it takes the place of the one that received
+    // the fewest bytes (the oldest of those), so one forged fragment cannot keep the genuine
+    // message out and many forged ones must outweigh it.
+    let victim: PendingMessage | undefined;
+    if (versions !== undefined && versions.length >= L.maxVersionsPerMessage) {
+      for (const m of versions) if (victim === undefined || m.received < victim.received) victim = m;
+    }
+    const cost = PENDING_MESSAGE_COST + f.fragmentLength;
+    if (this.bufferedBytes - (victim?.held ?? 0) + cost > L.maxBufferedBytes) return 'buffer-full';
+    if (versions === undefined) {
+      versions = [];
+      this.pending.set(f.messageSeq, versions);
+    }
+    if (victim !== undefined) {
+      versions.splice(versions.indexOf(victim), 1);
+      this.bufferedBytes -= victim.held;
+    }
+    const m: PendingMessage = {
+      msgType: f.msgType,
+      length: f.length,
+      epoch,
+      ranges: [],
+      held: PENDING_MESSAGE_COST,
+      received: 0,
+    };
+    versions.push(m);
+    this.bufferedBytes += m.held;
+    if (f.fragmentLength > 0) this.addRange(m, f.fragmentOffset, f.body);
+    return victim === undefined ? 'buffered' : 'inconsistent';
   }
 
   /**
@@ -149,6 +235,7 @@ export class HandshakeReassembler {
       if (ranges.length + 1 > this.limits.maxRangesPerMessage) return 'too-many-ranges';
       if (!this.charge(m, data.length)) return 'buffer-full';
       ranges.splice(first, 0, { start, end, bytes: data.slice() });
+      m.received += data.length;
       return 'buffered';
     }
     const head = ranges[first]!;
@@ -164,13 +251,18 @@ export class HandshakeReassembler {
         head.bytes = grown;
       }
       head.bytes.set(data.subarray(head.end - start), head.end - head.start);
+      m.received += end - head.end;
       head.end = end;
       return 'buffered';
     }
     const lo = Math.min(start, head.start);
     const hi = Math.max(end, ranges[last - 1]!.end);
     let released = 0;
-    for (let i = first; i < last; i++) released += ranges[i]!.bytes.length;
+    let covered = 0;
+    for (let i = first; i < last; i++) {
+      released += ranges[i]!.bytes.length;
+      covered += ranges[i]!.end - ranges[i]!.start;
+    }
     if (!this.charge(m, hi - lo - released)) return 'buffer-full';
     const merged = new Uint8Array(hi - lo);
     merged.set(data, start - lo);
@@ -179,6 +271,7 @@ export class HandshakeReassembler {
       merged.set(r.bytes.subarray(0, r.end - r.start), r.start - lo);
     }
     ranges.splice(first, last - first, { start: lo, end: hi, bytes: merged });
+    m.received += hi - lo - covered;
     return 'buffered';
   }
 
@@ -190,24 +283,49 @@ export class HandshakeReassembler {
     return true;
   }
 
-  /** The next message in sequence if it is complete; advances the expected message_seq. */
+  /**
+   * The next message in sequence if a version of it is complete; advances the expected
+   * message_seq. Its rivals stay until the following message is released (see the class comment).
+   */
   next(): HandshakeMessage | undefined {
-    const m = this.pending.get(this.expected);
-    if (m === undefined) return undefined;
-    const whole = m.ranges[0];
-    let body: Uint8Array;
-    if (m.length === 0) body = new Uint8Array(0);
-    else if (m.ranges.length === 1 && whole!.start === 0 && whole!.end === m.length)
-      body = whole!.bytes.length === m.length ? whole!.bytes : whole!.bytes.subarray(0, m.length);
-    else return undefined;
-    this.pending.delete(this.expected);
-    this.bufferedBytes -= m.held;
-    const seq = this.expected++;
-    return { msgType: m.msgType, messageSeq: seq, body, epoch: m.epoch };
+    const versions = this.pending.get(this.expected);
+    if (versions === undefined) return undefined;
+    for (const [i, m] of versions.entries()) {
+      const body = completeBody(m);
+      if (body === undefined) continue;
+      this.discardBelow(this.expected);
+      versions.splice(i, 1);
+      this.bufferedBytes -= m.held;
+      if (versions.length === 0) this.pending.delete(this.expected);
+      const seq = this.expected++;
+      return { msgType: m.msgType, messageSeq: seq, body, epoch: m.epoch };
+    }
+    return undefined;
   }
 
-  /** True when some fragment of message_seq `seq` (at or above the expected one) has been buffered. */
+  /** True when some fragment of message_seq `seq`, at or above the expected one, has been buffered. */
   has(seq: number): boolean {
-    return this.pending.has(seq);
+    return seq >= this.expected && this.pending.has(seq);
   }
+}
+
+/** The body of `m` when every byte arrived, else undefined. */
+function completeBody(m: PendingMessage): Uint8Array | undefined {
+  if (m.length === 0) return new Uint8Array(0);
+  const whole = m.ranges[0];
+  if (m.ranges.length !== 1 || whole!.start !== 0 || whole!.end !== m.length) return undefined;
+  return whole!.bytes.length === m.length ? whole!.bytes : whole!.bytes.subarray(0, m.length);
+}
+
+/** True when `data` at `start` differs from bytes `m` already received where they overlap. */
+function disagrees(m: PendingMessage, start: number, data: Uint8Array): boolean {
+  const end = start + data.length;
+  for (const r of m.ranges) {
+    if (r.end <= start) continue;
+    if (r.start >= end) break;
+    const from = Math.max(start, r.start);
+    const to = Math.min(end, r.end);
+    for (let i = from; i < to; i++) if (r.bytes[i - r.start] !== data[i - start]) return true;
+  }
+  return false;
 }

@@ -9,6 +9,7 @@ import {
   signWithScheme,
   verifyWithScheme,
 } from '../crypto/signature.js';
+import type { DtlsStats } from '../events.js';
 import { encodeEcPointFormats } from '../extensions/ec-point-formats.js';
 import { encodeExtendedMasterSecret } from '../extensions/extended-master-secret.js';
 import type { Extension } from '../extensions/extension-list.js';
@@ -17,6 +18,7 @@ import { encodeSignatureAlgorithms } from '../extensions/signature-algorithms.js
 import { encodeSupportedGroups } from '../extensions/supported-groups.js';
 import { encodeUseSrtp } from '../extensions/use-srtp.js';
 import type { FlightEntry } from '../flight.js';
+import type { HandshakeFragment } from '../handshake/fragment.js';
 import { decodeCertificate, encodeCertificate } from '../handshake/messages/certificate.js';
 import {
   type CertificateRequest,
@@ -34,7 +36,7 @@ import {
   decodeServerKeyExchange,
   serverKeyExchangeSignedData,
 } from '../handshake/messages/server-key-exchange.js';
-import type { HandshakeMessage } from '../handshake/reassembly.js';
+import type { FragmentVerdict, HandshakeMessage } from '../handshake/reassembly.js';
 import { COMPRESSION_NULL, ExtensionType, HandshakeType, ProtocolVersion } from '../handshake/types.js';
 import { DecodeError } from '../wire/decode-error.js';
 import { Dtls12Connection } from './connection.js';
@@ -126,6 +128,14 @@ export class ClientHandshake12 extends Dtls12Connection {
     this.helloSeq = entry.kind === 'handshake' ? entry.messageSeq : 0;
     this.phase = 'wait-server-hello';
     this.sendFlight([entry], now, false);
+  }
+
+  /** Before the ServerHello is accepted: the HelloVerifyRequest or ServerHello is offered as usual. */
+  protected offerBeforePeerHello(
+    f: HandshakeFragment,
+    epoch: number,
+  ): FragmentVerdict | keyof DtlsStats['drops'] {
+    return this.reassembler.offer(f, epoch);
   }
 
   protected expectsChangeCipherSpec(): boolean {

@@ -126,8 +126,15 @@ export abstract class Dtls12Connection {
   /** Whether the peer's ChangeCipherSpec is acceptable now (every message before it was processed). */
   protected abstract expectsChangeCipherSpec(): boolean;
 
-  /** Hook run on every handshake fragment before reassembly (the server's first ClientHello). */
-  protected prepareFragment(_f: HandshakeFragment): void {}
+  /**
+   * Buffers a fragment that arrives before the peer's hello was accepted (see peerHelloAccepted):
+   * only a fragment that can belong to that hello is kept. Returns the reassembler's verdict, or the
+   * drop reason when the fragment cannot be the hello.
+   */
+  protected abstract offerBeforePeerHello(
+    f: HandshakeFragment,
+    epoch: number,
+  ): FragmentVerdict | keyof DtlsStats['drops'];
 
   // ---- input ---------------------------------------------------------------------------------
 
@@ -251,7 +258,17 @@ export abstract class Dtls12Connection {
         continue;
       }
       if (this.stateValue === 'connected' && this.refusesRenegotiation(f)) continue;
-      this.prepareFragment(f);
+      if (!this.peerHeard) {
+        const verdict = this.offerBeforePeerHello(f, epoch);
+        if (verdict === 'old') this.noteOldFragment(f);
+        else if (verdict in VERDICT_DROP)
+          this.stats.drops[VERDICT_DROP[verdict as keyof typeof VERDICT_DROP]]++;
+        else if (verdict !== 'buffered') this.stats.drops[verdict as keyof DtlsStats['drops']]++;
+        // The hello is processed as soon as it is whole, so that the fragments after it in the same
+        // record (the rest of flight 4) already meet an accepted hello.
+        this.drainMessages(now);
+        continue;
+      }
       const verdict = this.reassembler.offer(f, epoch);
       if (verdict === 'old') this.noteOldFragment(f);
       else if (verdict !== 'buffered') this.stats.drops[VERDICT_DROP[verdict]]++;

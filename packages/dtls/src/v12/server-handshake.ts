@@ -5,6 +5,7 @@ import { HelloVerifyCookies } from '../cookie.js';
 import { pskPreMasterSecret } from '../crypto/key-schedule.js';
 import { generateKeyShare, type KeyShare } from '../crypto/key-share.js';
 import { localSignatureSchemes, signWithScheme, verifyWithScheme } from '../crypto/signature.js';
+import type { DtlsStats } from '../events.js';
 import { encodeEcPointFormats } from '../extensions/ec-point-formats.js';
 import { encodeExtendedMasterSecret } from '../extensions/extended-master-secret.js';
 import type { Extension } from '../extensions/extension-list.js';
@@ -34,7 +35,7 @@ import {
   encodeServerKeyExchange,
   serverKeyExchangeSignedData,
 } from '../handshake/messages/server-key-exchange.js';
-import type { HandshakeMessage } from '../handshake/reassembly.js';
+import type { FragmentVerdict, HandshakeMessage } from '../handshake/reassembly.js';
 import {
   COMPRESSION_NULL,
   ContentType,
@@ -94,19 +95,23 @@ export class ServerHandshake12 extends Dtls12Connection {
   }
 
   /**
-   * Before the handshake, a ClientHello may carry message_seq 0 or, after a cookie exchange done by a
-   * stateless front (DtlsCookieGate) or repeated by the client, another small value: reassembly
-   * follows the ClientHello's numbering (RFC 6347 §4.2.2). A newer ClientHello supersedes an older
-   * partial one; going back to an older number (the client repeating a ClientHello whose
-   * HelloVerifyRequest was lost) only on the fragment that starts it, so a stray late fragment of an
-   * old ClientHello cannot wedge the one in progress.
+   * Before a ClientHello is accepted, only ClientHello fragments are kept. Its message_seq is not
+   * known in advance: 0, or 1 after a cookie exchange done by a stateless front (DtlsCookieGate) or
+   * by us, or 0 again when the client repeats a ClientHello whose HelloVerifyRequest was lost
+   * (RFC 6347 §4.2.2). Each number up to MAX_FIRST_HELLO_SEQ keeps its own versions, and reassembly
+   * moves to the first one that is whole, so a forged fragment, whatever number it claims, cannot
+   * shadow or displace the genuine ClientHello in progress.
    */
-  protected override prepareFragment(f: HandshakeFragment): void {
-    if (this.phase !== 'wait-client-hello' || f.msgType !== HandshakeType.client_hello) return;
-    const next = this.reassembler.nextSeq;
-    if (f.messageSeq === next || f.messageSeq > MAX_FIRST_HELLO_SEQ || this.reassembler.has(f.messageSeq))
-      return;
-    if (f.messageSeq > next || f.fragmentOffset === 0) this.reassembler.restartAt(f.messageSeq);
+  protected offerBeforePeerHello(
+    f: HandshakeFragment,
+    epoch: number,
+  ): FragmentVerdict | keyof DtlsStats['drops'] {
+    if (f.msgType !== HandshakeType.client_hello || epoch !== 0) return 'not-client-hello';
+    if (f.messageSeq > MAX_FIRST_HELLO_SEQ) return 'handshake-before-peer-hello';
+    const verdict = this.reassembler.offerFirst(f, epoch);
+    if (f.messageSeq !== this.reassembler.nextSeq && this.reassembler.isComplete(f.messageSeq))
+      this.reassembler.restartAt(f.messageSeq);
+    return verdict;
   }
 
   protected onHandshakeMessage(m: HandshakeMessage, now: number): void {
