@@ -130,11 +130,20 @@ export class ClientHandshake12 extends Dtls12Connection {
     this.sendFlight([entry], now, false);
   }
 
-  /** Before the ServerHello is accepted: the HelloVerifyRequest or ServerHello is offered as usual. */
+  /**
+   * Before the ServerHello is accepted, only a HelloVerifyRequest or ServerHello at the expected
+   * message_seq is kept: a message planted for a later message_seq (a ServerHelloDone, say) would
+   * otherwise be processed right after the genuine ServerHello and end the handshake.
+   */
   protected offerBeforePeerHello(
     f: HandshakeFragment,
     epoch: number,
   ): FragmentVerdict | keyof DtlsStats['drops'] {
+    if (f.messageSeq < this.reassembler.nextSeq) return 'old';
+    if (f.messageSeq !== this.reassembler.nextSeq) return 'handshake-before-peer-hello';
+    const T = HandshakeType;
+    if (epoch !== 0 || (f.msgType !== T.hello_verify_request && f.msgType !== T.server_hello))
+      return 'bad-server-hello';
     return this.reassembler.offer(f, epoch);
   }
 

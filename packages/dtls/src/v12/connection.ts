@@ -456,9 +456,15 @@ export abstract class Dtls12Connection {
     if (fromTimer) this.timer.backoff(now);
   }
 
-  /** The peer's hello was accepted: its plaintext alerts are honoured from now on (see processAlert). */
+  /**
+   * The peer's hello was accepted: its plaintext alerts are honoured from now on (see processAlert),
+   * and its later messages are buffered. Whatever else was buffered before it (rival versions of
+   * the hello, all unauthenticated) is dropped and counted, so nothing planted before the hello is
+   * processed after it.
+   */
   protected peerHelloAccepted(): void {
     this.peerHeard = true;
+    this.stats.drops['handshake-before-peer-hello'] += this.reassembler.discardPending();
   }
 
   /** The handshake started (client: start(); server: first acceptable ClientHello). */
