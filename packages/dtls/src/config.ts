@@ -29,7 +29,10 @@ export interface DtlsConfig {
   readonly certificate?: DtlsCertificate;
   /**
    * The peer certificate's fingerprint as in SDP, 'sha-256 AB:CD:…' (RFC 8122 §5). When set the peer
-   * must present a certificate with this fingerprint before `connected`, else bad_certificate (42).
+   * must present a certificate with this fingerprint before `connected`: another certificate ends
+   * the handshake with bad_certificate (42), none with handshake_failure (40). A server then always
+   * sends CertificateRequest, even with requireClientCertificate false. It cannot be combined with
+   * the PSK suites, which exchange no certificate (they are left out of the default suites).
    * Default: none (any certificate accepted; WebRTC callers always set it).
    */
   readonly expectedFingerprint?: string;
@@ -74,7 +77,10 @@ export interface DtlsConfig {
   readonly handshakeTimeoutMs?: number;
   /** Refuse peers without extended_master_secret (RFC 7627 §5.2, §5.3). Default true. */
   readonly requireExtendedMasterSecret?: boolean;
-  /** Server: send CertificateRequest and require a client certificate (ECDHE suites). Default true. */
+  /**
+   * Server: send CertificateRequest and require a client certificate (ECDHE suites). Default true.
+   * With expectedFingerprint set the certificate is requested and required whatever this says.
+   */
   readonly requireClientCertificate?: boolean;
   /** Client: the PSK to use with the PSK suites. */
   readonly psk?: DtlsPsk;
@@ -186,7 +192,14 @@ export function resolveConfig(config: DtlsConfig): ResolvedConfig {
     });
   } else {
     cipherSuites = CIPHER_SUITES.filter((s) =>
-      s.keyExchange === 'PSK' ? hasPsk : config.certificate !== undefined,
+      s.keyExchange === 'PSK'
+        ? hasPsk && expectedFingerprint === undefined
+        : config.certificate !== undefined,
+    );
+  }
+  if (expectedFingerprint !== undefined && cipherSuites.some((s) => s.keyExchange === 'PSK')) {
+    throw new RangeError(
+      'config.expectedFingerprint cannot be enforced with the PSK suites in config.cipherSuites (they exchange no certificate)',
     );
   }
   if (cipherSuites.length === 0)

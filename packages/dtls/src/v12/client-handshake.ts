@@ -407,6 +407,7 @@ export class ClientHandshake12 extends Dtls12Connection {
   private onFinished(m: HandshakeMessage, now: number): void {
     const { verifyData } = decodeFinished(m.body);
     this.checkPeerFinished(verifyData, 'server finished');
+    this.checkPeerAuthenticated();
     this.transcript.add(m.msgType, m.messageSeq, m.body);
     this.phase = 'done';
     this.complete(now, false);

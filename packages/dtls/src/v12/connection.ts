@@ -564,6 +564,20 @@ export abstract class Dtls12Connection {
     }
   }
 
+  /**
+   * Before `connected`: with expectedFingerprint set, the peer must have presented a certificate
+   * (whose fingerprint was checked when it arrived). No path may reach `connected` without one,
+   * whatever was negotiated.
+   */
+  protected checkPeerAuthenticated(): void {
+    if (this.cfg.expectedFingerprint !== undefined && this.peerCertificate === undefined) {
+      throw new HandshakeAbort(
+        AlertDescription.handshakeFailure,
+        'expectedFingerprint is set but the peer presented no certificate',
+      );
+    }
+  }
+
   /** The last flight of the handshake: ChangeCipherSpec then Finished in the new epoch. */
   protected changeCipherSpecAndFinished(label: 'client finished' | 'server finished'): FlightEntry[] {
     const ccs: FlightEntry = { kind: 'change-cipher-spec', epoch: this.records.writeEpoch };
@@ -578,6 +592,7 @@ export abstract class Dtls12Connection {
 
   /** The handshake is complete: report it. */
   protected complete(now: number, finalFlightIsOurs: boolean): void {
+    this.checkPeerAuthenticated();
     this.stateValue = 'connected';
     this.completed = true;
     this.handshakeDeadline = undefined;

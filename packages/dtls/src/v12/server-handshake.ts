@@ -296,7 +296,7 @@ export class ServerHandshake12 extends Dtls12Connection {
           }),
         ),
       );
-      if (this.cfg.requireClientCertificate) {
+      if (this.requestsClientCertificate()) {
         entries.push(
           this.handshakeEntry(
             HandshakeType.certificate_request,
@@ -322,10 +322,19 @@ export class ServerHandshake12 extends Dtls12Connection {
     entries.push(this.handshakeEntry(HandshakeType.server_hello_done, encodeServerHelloDone()));
     this.answeringPeerFlight(clientHelloSeq);
     this.phase =
-      suite.keyExchange !== 'PSK' && this.cfg.requireClientCertificate
+      suite.keyExchange !== 'PSK' && this.requestsClientCertificate()
         ? 'wait-certificate'
         : 'wait-client-key-exchange';
     this.sendFlight(entries, now, false);
+  }
+
+  /**
+   * A CertificateRequest goes out when client certificates are required, and always when a
+   * fingerprint is expected: expectedFingerprint can only be enforced on a certificate the client
+   * was asked for (with requireClientCertificate false it still wins).
+   */
+  private requestsClientCertificate(): boolean {
+    return this.cfg.requireClientCertificate || this.cfg.expectedFingerprint !== undefined;
   }
 
   private onCertificate(m: HandshakeMessage): void {
@@ -333,7 +342,12 @@ export class ServerHandshake12 extends Dtls12Connection {
     const leaf = certificateList[0];
     // RFC 5246 §7.4.6: a server that requires client authentication may refuse an empty Certificate.
     if (leaf === undefined)
-      throw new HandshakeAbort(AlertDescription.handshakeFailure, 'client sent no certificate');
+      throw new HandshakeAbort(
+        AlertDescription.handshakeFailure,
+        this.cfg.expectedFingerprint === undefined
+          ? 'client sent no certificate'
+          : 'client sent no certificate, but expectedFingerprint is set',
+      );
     this.clientPublicKey = checkPeerCertificate(leaf, this.cfg.expectedFingerprint, 'client');
     this.peerCertificate = leaf.slice();
     this.transcript.add(m.msgType, m.messageSeq, m.body);
@@ -378,6 +392,7 @@ export class ServerHandshake12 extends Dtls12Connection {
   private onFinished(m: HandshakeMessage, now: number): void {
     const { verifyData } = decodeFinished(m.body);
     this.checkPeerFinished(verifyData, 'client finished');
+    this.checkPeerAuthenticated();
     this.transcript.add(m.msgType, m.messageSeq, m.body);
     const entries = this.changeCipherSpecAndFinished('server finished');
     this.answeringPeerFlight(m.messageSeq);
