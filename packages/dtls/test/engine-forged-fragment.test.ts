@@ -91,3 +91,18 @@ test('client: a forged fragment while it waits for the ServerHello after the coo
     assert.equal(server.state, 'connected', `forged type ${msgType}`);
   }
 });
+
+test('rival versions left over from a forger are freed once the handshake completes', () => {
+  const client = new DtlsEngine({ role: 'client', certificate: a });
+  const server = new DtlsEngine({ role: 'server', certificate: b, cookieExchange: false });
+  client.start(0);
+  for (const d of drain(client)) server.handleDatagram(d, 1); // ClientHello 0; flight 5 is 1..4
+  // A forged partial version of every message_seq of flight 5, 10 bytes each.
+  for (let seq = 1; seq <= 4; seq++) server.handleDatagram(forgedFragment(20, seq, 0x1ff, 80 + seq), 2);
+  const held = (e: DtlsEngine) =>
+    (e as unknown as { impl: { reassembler: { buffered: number } } }).impl.reassembler.buffered;
+  assert.ok(held(server) > 0);
+  exchange(client, server, 3);
+  assert.equal(server.state, 'connected');
+  assert.equal(held(server), 0);
+});

@@ -593,6 +593,8 @@ export abstract class Dtls12Connection {
   /** The handshake is complete: report it. */
   protected complete(now: number, finalFlightIsOurs: boolean): void {
     this.checkPeerAuthenticated();
+    // Rival versions still held for the last message are of no further use.
+    this.reassembler.discardPending();
     this.stateValue = 'connected';
     this.completed = true;
     this.handshakeDeadline = undefined;
