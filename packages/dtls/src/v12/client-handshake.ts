@@ -9,7 +9,6 @@ import {
   signWithScheme,
   verifyWithScheme,
 } from '../crypto/signature.js';
-import type { DtlsStats } from '../events.js';
 import { encodeEcPointFormats } from '../extensions/ec-point-formats.js';
 import { encodeExtendedMasterSecret } from '../extensions/extended-master-secret.js';
 import type { Extension } from '../extensions/extension-list.js';
@@ -135,15 +134,17 @@ export class ClientHandshake12 extends Dtls12Connection {
    * message_seq is kept: a message planted for a later message_seq (a ServerHelloDone, say) would
    * otherwise be processed right after the genuine ServerHello and end the handshake.
    */
-  protected offerBeforePeerHello(
-    f: HandshakeFragment,
-    epoch: number,
-  ): FragmentVerdict | keyof DtlsStats['drops'] {
+  protected offerBeforePeerHello(f: HandshakeFragment, epoch: number): FragmentVerdict | undefined {
     if (f.messageSeq < this.reassembler.nextSeq) return 'old';
-    if (f.messageSeq !== this.reassembler.nextSeq) return 'handshake-before-peer-hello';
+    if (f.messageSeq !== this.reassembler.nextSeq) {
+      this.stats.drops['handshake-before-peer-hello']++;
+      return undefined;
+    }
     const T = HandshakeType;
-    if (epoch !== 0 || (f.msgType !== T.hello_verify_request && f.msgType !== T.server_hello))
-      return 'bad-server-hello';
+    if (epoch !== 0 || (f.msgType !== T.hello_verify_request && f.msgType !== T.server_hello)) {
+      this.stats.drops['bad-server-hello']++;
+      return undefined;
+    }
     return this.reassembler.offer(f, epoch);
   }
 

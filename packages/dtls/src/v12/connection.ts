@@ -128,13 +128,10 @@ export abstract class Dtls12Connection {
 
   /**
    * Buffers a fragment that arrives before the peer's hello was accepted (see peerHelloAccepted):
-   * only a fragment that can belong to that hello is kept. Returns the reassembler's verdict, or the
-   * drop reason when the fragment cannot be the hello.
+   * only a fragment that can belong to that hello is kept. Returns the reassembler's verdict, or
+   * undefined when the fragment cannot be the hello (the method counts that drop itself).
    */
-  protected abstract offerBeforePeerHello(
-    f: HandshakeFragment,
-    epoch: number,
-  ): FragmentVerdict | keyof DtlsStats['drops'];
+  protected abstract offerBeforePeerHello(f: HandshakeFragment, epoch: number): FragmentVerdict | undefined;
 
   // ---- input ---------------------------------------------------------------------------------
 
@@ -261,9 +258,7 @@ export abstract class Dtls12Connection {
       if (!this.peerHeard) {
         const verdict = this.offerBeforePeerHello(f, epoch);
         if (verdict === 'old') this.noteOldFragment(f);
-        else if (verdict in VERDICT_DROP)
-          this.stats.drops[VERDICT_DROP[verdict as keyof typeof VERDICT_DROP]]++;
-        else if (verdict !== 'buffered') this.stats.drops[verdict as keyof DtlsStats['drops']]++;
+        else if (verdict !== undefined && verdict !== 'buffered') this.stats.drops[VERDICT_DROP[verdict]]++;
         // The hello is processed as soon as it is whole, so that the fragments after it in the same
         // record (the rest of flight 4) already meet an accepted hello.
         this.drainMessages(now);

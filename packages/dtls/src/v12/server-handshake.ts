@@ -5,7 +5,6 @@ import { HelloVerifyCookies } from '../cookie.js';
 import { pskPreMasterSecret } from '../crypto/key-schedule.js';
 import { generateKeyShare, type KeyShare } from '../crypto/key-share.js';
 import { localSignatureSchemes, signWithScheme, verifyWithScheme } from '../crypto/signature.js';
-import type { DtlsStats } from '../events.js';
 import { encodeEcPointFormats } from '../extensions/ec-point-formats.js';
 import { encodeExtendedMasterSecret } from '../extensions/extended-master-secret.js';
 import type { Extension } from '../extensions/extension-list.js';
@@ -102,12 +101,15 @@ export class ServerHandshake12 extends Dtls12Connection {
    * moves to the first one that is whole, so a forged fragment, whatever number it claims, cannot
    * shadow or displace the genuine ClientHello in progress.
    */
-  protected offerBeforePeerHello(
-    f: HandshakeFragment,
-    epoch: number,
-  ): FragmentVerdict | keyof DtlsStats['drops'] {
-    if (f.msgType !== HandshakeType.client_hello || epoch !== 0) return 'not-client-hello';
-    if (f.messageSeq > MAX_FIRST_HELLO_SEQ) return 'handshake-before-peer-hello';
+  protected offerBeforePeerHello(f: HandshakeFragment, epoch: number): FragmentVerdict | undefined {
+    if (f.msgType !== HandshakeType.client_hello || epoch !== 0) {
+      this.stats.drops['not-client-hello']++;
+      return undefined;
+    }
+    if (f.messageSeq > MAX_FIRST_HELLO_SEQ) {
+      this.stats.drops['handshake-before-peer-hello']++;
+      return undefined;
+    }
     const verdict = this.reassembler.offerFirst(f, epoch);
     if (f.messageSeq !== this.reassembler.nextSeq && this.reassembler.isComplete(f.messageSeq))
       this.reassembler.restartAt(f.messageSeq);
