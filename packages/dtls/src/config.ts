@@ -99,7 +99,7 @@ export interface DtlsConfig {
   /**
    * Most bytes the engine holds for handshake messages not yet processed, all of which are
    * unauthenticated: the bytes of the fragments received (buffers grow as fragments arrive, whatever
-   * length a fragment declares) plus 64 per pending message. A fragment beyond it is dropped and
+   * length a fragment declares) plus 256 per pending message version. A fragment beyond it is dropped and
    * counted (handshake-buffer-full). Default twice maxHandshakeMessageSize (131072); at least
    * maxHandshakeMessageSize + 1024.
    */

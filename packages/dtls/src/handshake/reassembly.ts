@@ -31,10 +31,11 @@ export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
 };
 
 /**
- * What one pending message costs besides its bytes (the object and its range list), counted in the
- * budget so that fragments carrying no bytes are not free.
+ * The budget's charge for one pending version of a message besides its bytes, so that fragments
+ * carrying few bytes are not nearly free (its objects and buffer take a few hundred bytes of heap;
+ * the version limit bounds how many there are).
  */
-export const PENDING_MESSAGE_COST = 64;
+export const PENDING_MESSAGE_COST = 256;
 
 /** A complete handshake message, body reassembled. */
 export interface HandshakeMessage {
@@ -175,6 +176,9 @@ export class HandshakeReassembler {
   private place(f: HandshakeFragment, epoch: number): FragmentVerdict {
     const L = this.limits;
     if (f.length > L.maxMessageSize) return 'too-large';
+    // An empty fragment of a non-empty message adds no byte: nothing is kept for it (an empty
+    // message is complete with its empty fragment and is kept).
+    if (f.fragmentLength === 0 && f.length > 0) return 'buffered';
     let versions = this.pending.get(f.messageSeq);
     let refused: FragmentVerdict | undefined;
     for (const m of versions ?? []) {
