@@ -1,7 +1,7 @@
 import {
   createPrivateKey,
   createPublicKey,
-  KeyObject,
+  type KeyObject,
   randomBytes,
   webcrypto,
   X509Certificate,
@@ -128,7 +128,12 @@ export async function generateCertificate(
     },
     webcrypto,
   );
-  const privateKey = KeyObject.from(keys.privateKey);
+  // The generated key is re-imported so the certificate never holds the key-generation job's own key
+  // data: on Node 20, a garbage collection that destroys a finished key-generation job while another
+  // operation on the same key holds its mutex (a JWK export, reading asymmetricKeyDetails on the first
+  // handshake) deadlocks the process (see crypto/key-share.ts). exportKey runs in the thread pool.
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
+  const privateKey = createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
   return makeCertificate([new Uint8Array(certificate.rawData)], privateKey, createPublicKey(privateKey));
 }
 

@@ -29,7 +29,10 @@ export interface DtlsConfig {
   readonly certificate?: DtlsCertificate;
   /**
    * The peer certificate's fingerprint as in SDP, 'sha-256 AB:CD:…' (RFC 8122 §5). When set the peer
-   * must present a certificate with this fingerprint before `connected`, else bad_certificate (42).
+   * must present a certificate with this fingerprint before `connected`: another certificate ends
+   * the handshake with bad_certificate (42), none with handshake_failure (40). A server then always
+   * sends CertificateRequest, even with requireClientCertificate false. It cannot be combined with
+   * the PSK suites, which exchange no certificate (they are left out of the default suites).
    * Default: none (any certificate accepted; WebRTC callers always set it).
    */
   readonly expectedFingerprint?: string;
@@ -74,7 +77,10 @@ export interface DtlsConfig {
   readonly handshakeTimeoutMs?: number;
   /** Refuse peers without extended_master_secret (RFC 7627 §5.2, §5.3). Default true. */
   readonly requireExtendedMasterSecret?: boolean;
-  /** Server: send CertificateRequest and require a client certificate (ECDHE suites). Default true. */
+  /**
+   * Server: send CertificateRequest and require a client certificate (ECDHE suites). Default true.
+   * With expectedFingerprint set the certificate is requested and required whatever this says.
+   */
   readonly requireClientCertificate?: boolean;
   /** Client: the PSK to use with the PSK suites. */
   readonly psk?: DtlsPsk;
@@ -82,10 +88,22 @@ export interface DtlsConfig {
   readonly pskLookup?: (identity: Uint8Array) => Uint8Array | undefined;
   /** Server: PSK identity hint sent in ServerKeyExchange (RFC 4279 §2). Default: none (no ServerKeyExchange). */
   readonly pskIdentityHint?: Uint8Array;
-  /** Random bytes source (randoms, cookie secret). Default node:crypto randomBytes. */
+  /**
+   * Random bytes source: hello randoms, the cookie secret and the ephemeral ECDHE private keys. It
+   * must be cryptographically secure; a seeded one makes test runs reproducible. Default
+   * node:crypto randomFillSync.
+   */
   readonly rng?: (n: number) => Uint8Array;
   /** Largest handshake message accepted (certificate chains). Default 65536 bytes. */
   readonly maxHandshakeMessageSize?: number;
+  /**
+   * Most bytes the engine holds for handshake messages not yet processed, all of which are
+   * unauthenticated: the bytes of the fragments received (buffers grow as fragments arrive, whatever
+   * length a fragment declares) plus 256 per pending message version. A fragment beyond it is dropped and
+   * counted (handshake-buffer-full). Default twice maxHandshakeMessageSize (131072); at least
+   * maxHandshakeMessageSize + 1024.
+   */
+  readonly maxHandshakeBufferSize?: number;
   /** Anti-replay window width per epoch (RFC 6347 §4.1.2.6). Default 64. */
   readonly replayWindow?: number;
 }
@@ -112,6 +130,7 @@ export interface ResolvedConfig {
   readonly pskIdentityHint: Uint8Array | undefined;
   readonly rng: (n: number) => Uint8Array;
   readonly maxHandshakeMessageSize: number;
+  readonly maxHandshakeBufferSize: number;
   readonly replayWindow: number;
 }
 
@@ -173,7 +192,14 @@ export function resolveConfig(config: DtlsConfig): ResolvedConfig {
     });
   } else {
     cipherSuites = CIPHER_SUITES.filter((s) =>
-      s.keyExchange === 'PSK' ? hasPsk : config.certificate !== undefined,
+      s.keyExchange === 'PSK'
+        ? hasPsk && expectedFingerprint === undefined
+        : config.certificate !== undefined,
+    );
+  }
+  if (expectedFingerprint !== undefined && cipherSuites.some((s) => s.keyExchange === 'PSK')) {
+    throw new RangeError(
+      'config.expectedFingerprint cannot be enforced with the PSK suites in config.cipherSuites (they exchange no certificate)',
     );
   }
   if (cipherSuites.length === 0)
@@ -202,6 +228,18 @@ export function resolveConfig(config: DtlsConfig): ResolvedConfig {
   }
   if (config.rng !== undefined && typeof config.rng !== 'function')
     throw new TypeError('config.rng must be a function');
+  const maxHandshakeMessageSize = positiveInt(
+    'maxHandshakeMessageSize',
+    config.maxHandshakeMessageSize,
+    65536,
+    1024,
+  );
+  const maxHandshakeBufferSize = positiveInt(
+    'maxHandshakeBufferSize',
+    config.maxHandshakeBufferSize,
+    2 * maxHandshakeMessageSize,
+    maxHandshakeMessageSize + 1024,
+  );
   return {
     role,
     certificate: config.certificate,
@@ -221,12 +259,8 @@ export function resolveConfig(config: DtlsConfig): ResolvedConfig {
     pskLookup: config.pskLookup,
     pskIdentityHint: config.pskIdentityHint,
     rng: config.rng ?? ((n: number) => randomFillSync(new Uint8Array(n))),
-    maxHandshakeMessageSize: positiveInt(
-      'maxHandshakeMessageSize',
-      config.maxHandshakeMessageSize,
-      65536,
-      1024,
-    ),
+    maxHandshakeMessageSize,
+    maxHandshakeBufferSize,
     replayWindow: positiveInt('replayWindow', config.replayWindow, 64, 32),
   };
 }

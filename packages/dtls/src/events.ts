@@ -6,7 +6,12 @@ export type DtlsCloseReason =
   | 'alert-received'
   | 'alert-sent'
   | 'handshake-timeout'
-  | 'local-close';
+  | 'local-close'
+  /**
+   * Our record sequence numbers of an epoch ran out: RFC 6347 §4.1 forbids wrapping them, so the
+   * association ends without a further record (not even an alert, which would need a number).
+   */
+  | 'sequence-exhausted';
 
 /** What the engine reports to its embedder through pollEvent(). */
 export type DtlsEvent =
@@ -74,6 +79,14 @@ export const DROP_REASONS = [
   'bad-client-hello',
   'bad-server-hello',
   'alert-before-peer',
+  /** A ClientHello whose record number leaves too few for our answer in epoch 0 (RFC 6347 §4.1, §4.2.1). */
+  'sequence-exhausted',
+  /**
+   * A handshake fragment for a later message_seq than the peer's hello, before that hello was
+   * accepted (or a rival version of the hello left when it was): nothing planted before the hello is
+   * kept past it.
+   */
+  'handshake-before-peer-hello',
 ] as const;
 export type DtlsDropReason = (typeof DROP_REASONS)[number];
 
@@ -117,6 +130,8 @@ export function newStats(): DtlsStats {
     'bad-client-hello': 0,
     'bad-server-hello': 0,
     'alert-before-peer': 0,
+    'sequence-exhausted': 0,
+    'handshake-before-peer-hello': 0,
   } satisfies Record<DtlsDropReason, number>;
   return { datagramsReceived: 0, datagramsSent: 0, recordsReceived: 0, retransmissions: 0, drops };
 }

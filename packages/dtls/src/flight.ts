@@ -34,14 +34,21 @@ const MIN_USEFUL_FRAGMENT = 32;
  * Serializes a flight into datagrams no larger than `mtu`: every message is fragmented to fit
  * (RFC 6347 §4.2.3) and records are coalesced into as few datagrams as fit (RFC 6347 §4.1.1).
  * Every transmission takes fresh record sequence numbers, so retransmissions are not replays
- * (RFC 6347 §4.2.4).
+ * (RFC 6347 §4.2.4). Undefined, with nothing to send, when an epoch ran out of sequence numbers
+ * (RecordLayer.seal).
  */
-export function packFlight(entries: readonly FlightEntry[], records: RecordLayer, mtu: number): Uint8Array[] {
+export function packFlight(
+  entries: readonly FlightEntry[],
+  records: RecordLayer,
+  mtu: number,
+): Uint8Array[] | undefined {
   const packer = new DatagramPacker(mtu);
   for (const e of entries) {
     if (e.kind === 'change-cipher-spec') {
       // RFC 5246 §7.1: ChangeCipherSpec is a single byte of value 1.
-      packer.add(records.seal(e.epoch, ContentType.change_cipher_spec, CCS_BODY), mtu);
+      const record = records.seal(e.epoch, ContentType.change_cipher_spec, CCS_BODY);
+      if (record === undefined) return undefined;
+      packer.add(record, mtu);
       continue;
     }
     const fixed = records.recordSize(e.epoch, HANDSHAKE_HEADER_LENGTH);
@@ -56,7 +63,9 @@ export function packFlight(entries: readonly FlightEntry[], records: RecordLayer
       }
       const len = Math.min(room, remaining);
       const fragment = encodeHandshakeFragment(e.msgType, e.messageSeq, e.body, offset, len);
-      packer.add(records.seal(e.epoch, ContentType.handshake, fragment), mtu);
+      const record = records.seal(e.epoch, ContentType.handshake, fragment);
+      if (record === undefined) return undefined;
+      packer.add(record, mtu);
       offset += len;
     } while (offset < e.body.length);
   }

@@ -15,7 +15,7 @@ test('packs a flight into datagrams within the MTU that reassemble to the same m
     { kind: 'handshake' as const, epoch: 0, msgType: 14, messageSeq: 3, body: new Uint8Array(0) },
   ];
   const layer = new RecordLayer();
-  const dgrams = packFlight(entries, layer, 300);
+  const dgrams = packFlight(entries, layer, 300)!;
   assert.ok(dgrams.length >= 4);
   const r = new HandshakeReassembler({}, 1);
   const got: number[] = [];
@@ -36,7 +36,7 @@ test('packs a flight into datagrams within the MTU that reassemble to the same m
   }
   assert.deepEqual(got, [2, 11, 14]);
   // small messages share a datagram
-  const small = packFlight(entries.slice(0, 1).concat(entries.slice(2)), layer, 1200);
+  const small = packFlight(entries.slice(0, 1).concat(entries.slice(2)), layer, 1200)!;
   assert.equal(small.length, 1);
   assert.equal(splitDatagram(small[0]!).records.length, 2);
 });
@@ -46,8 +46,8 @@ test('a retransmitted flight takes fresh record sequence numbers', () => {
   const entries = [
     { kind: 'handshake' as const, epoch: 0, msgType: 1, messageSeq: 0, body: new Uint8Array(10) },
   ];
-  const a = splitDatagram(packFlight(entries, layer, 1200)[0]!).records[0]!;
-  const b = splitDatagram(packFlight(entries, layer, 1200)[0]!).records[0]!;
+  const a = splitDatagram(packFlight(entries, layer, 1200)![0]!).records[0]!;
+  const b = splitDatagram(packFlight(entries, layer, 1200)![0]!).records[0]!;
   assert.equal(b.sequenceNumber, a.sequenceNumber + 1);
 });
 

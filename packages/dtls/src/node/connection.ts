@@ -60,6 +60,8 @@ export class DtlsConnection extends EventEmitter<ConnectionEvents> implements As
   private readonly queue: Uint8Array[] = [];
   /** Application data dropped because nothing consumed it and the backlog was full. */
   droppedChunks = 0;
+  /** Exceptions caught from event handlers (or the engine) on this connection; the first one closed it. */
+  faults = 0;
   private waiter: ((r: IteratorResult<Uint8Array>) => void) | undefined;
   private resolveHandshake!: (info: DtlsConnectionInfo) => void;
   private rejectHandshake!: (e: Error) => void;
@@ -73,6 +75,7 @@ export class DtlsConnection extends EventEmitter<ConnectionEvents> implements As
     transmit: (datagram: Uint8Array) => void,
     private readonly onFinished: (info: DtlsCloseInfo) => void,
     clock: Clock = monotonicClock,
+    private readonly onFault: (error: unknown) => void = () => {},
   ) {
     super();
     this.role = role;
@@ -86,17 +89,42 @@ export class DtlsConnection extends EventEmitter<ConnectionEvents> implements As
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
     });
-    this.driver = new EngineDriver(engine, transmit, (e) => this.dispatch(e), clock);
+    this.driver = new EngineDriver(
+      engine,
+      transmit,
+      (e) => this.dispatch(e),
+      clock,
+      (error) => this.fault(error),
+    );
   }
 
   /** @internal */
   start(): void {
-    this.driver.run((now) => this.driver.engine.start(now));
+    this.driver.runGuarded((now) => this.driver.engine.start(now));
   }
 
   /** @internal A datagram from the remote address. */
   receive(datagram: Uint8Array): void {
-    this.driver.run((now) => this.driver.engine.handleDatagram(datagram, now));
+    this.driver.runGuarded((now) => this.driver.engine.handleDatagram(datagram, now));
+  }
+
+  /**
+   * Something threw while this connection handled input or dispatched an event (an event handler of
+   * the embedder, or a fault of ours): it is counted and this connection ends (without close_notify,
+   * since its state is in doubt); other connections and the process go on.
+   */
+  private fault(error: unknown): void {
+    this.faults++;
+    try {
+      this.onFault(error);
+    } catch {
+      // The embedder's own counter threw: nothing more to do about it here.
+    }
+    if (this.closeInfo !== undefined) return;
+    this.finish({
+      reason: 'local-close',
+      detail: `handler error: ${error instanceof Error ? error.message : String(error)}`,
+    });
   }
 
   /** @internal Ends without close_notify (socket gone). */
@@ -150,8 +178,19 @@ export class DtlsConnection extends EventEmitter<ConnectionEvents> implements As
       w({ value: undefined, done: true });
     }
     this.resolveClosed(info);
-    this.onFinished(info);
-    this.emit('close', info);
+    // Runs from timers, socket errors and close() alike: a throwing listener must not escape.
+    for (const notify of [() => this.onFinished(info), () => this.emit('close', info)]) {
+      try {
+        notify();
+      } catch (error) {
+        this.faults++;
+        try {
+          this.onFault(error);
+        } catch {
+          // nothing more to do
+        }
+      }
+    }
   }
 
   get info(): DtlsConnectionInfo | undefined {

@@ -6,9 +6,13 @@ export type Clock = () => number;
 export const monotonicClock: Clock = () => performance.now();
 
 /**
- * Runs one sans-IO engine on real time: every input goes through run(),
- * which then drains the engine's datagrams to `transmit`, its events to
- * `onEvent`, and re-arms a single timer at engine.nextTimeout().
+ * Runs one sans-IO engine on real time: every input goes through run() or
+ * runGuarded(), which then drain the engine's datagrams to `transmit`, its
+ * events to `onEvent`, and re-arm a single timer at engine.nextTimeout().
+ *
+ * Input from the socket and the timer runs on the event loop, where an
+ * exception would end the process: whatever the engine or an event handler
+ * throws there goes to `onFault` instead.
  */
 export class EngineDriver {
   private timer: NodeJS.Timeout | undefined;
@@ -20,13 +24,40 @@ export class EngineDriver {
     private readonly transmit: (datagram: Uint8Array) => void,
     private readonly onEvent: (event: DtlsEvent) => void,
     private readonly clock: Clock = monotonicClock,
+    private readonly onFault: (error: unknown) => void = (error) => {
+      throw error;
+    },
   ) {}
 
-  /** Calls `input` with the current time, then flushes output and reschedules. */
+  /**
+   * For calls of the embedder (send, close): calls `input` with the current time, so API misuse
+   * throws to the caller, then flushes output and reschedules; a throwing event handler goes to
+   * `onFault`.
+   */
   run(input: (now: number) => void): void {
     if (this.disposed) return;
     input(this.clock());
-    this.flush();
+    this.flushGuarded();
+  }
+
+  /** For network input and timers: like run(), but anything thrown goes to `onFault`. */
+  runGuarded(input: (now: number) => void): void {
+    if (this.disposed) return;
+    try {
+      input(this.clock());
+    } catch (error) {
+      this.onFault(error);
+      return;
+    }
+    this.flushGuarded();
+  }
+
+  private flushGuarded(): void {
+    try {
+      this.flush();
+    } catch (error) {
+      this.onFault(error);
+    }
   }
 
   private flush(): void {
@@ -50,7 +81,7 @@ export class EngineDriver {
       () => {
         this.timer = undefined;
         this.timerAt = undefined;
-        this.run((now) => this.engine.handleTimeout(now));
+        this.runGuarded((now) => this.engine.handleTimeout(now));
       },
       Math.max(0, Math.ceil(at - this.clock())),
     );

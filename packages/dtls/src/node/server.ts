@@ -17,7 +17,8 @@ export interface DtlsServerOptions extends Omit<DtlsConfig, 'role'> {
   /** Most peers (handshaking or connected) kept at once; new peers beyond it are dropped. Default 1024. */
   readonly maxPeers?: number;
   /**
-   * A connected peer that sends nothing for this long is dropped from the table (DTLS has no
+   * A connected peer (or one whose handshake never started) that sends nothing for this long is
+   * dropped from the table (DTLS has no
    * keepalive of its own; a peer that vanished without close_notify would otherwise hold its slot).
    * 0 disables. Default 300000 ms.
    */
@@ -39,6 +40,11 @@ export interface DtlsServerStats {
   handshakeFailures: number;
   /** Connected peers dropped after idleTimeoutMs of silence. */
   idleEvictions: number;
+  /**
+   * Exceptions caught from event handlers (a 'connection' or 'data' listener that throws) or from
+   * handling a datagram; each closed the peer it came from, none reached the event loop.
+   */
+  handlerErrors: number;
 }
 
 interface ServerEvents {
@@ -90,6 +96,7 @@ export class DtlsServer extends EventEmitter<ServerEvents> {
     peerTableFull: 0,
     handshakeFailures: 0,
     idleEvictions: 0,
+    handlerErrors: 0,
   };
 
   /** @internal Use createDtlsServer(). */
@@ -152,7 +159,16 @@ export class DtlsServer extends EventEmitter<ServerEvents> {
     return [...this.peers.values()];
   }
 
+  /** The socket's 'message' listener: nothing may throw out of it, or the process ends. */
   private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+    try {
+      this.route(msg, rinfo);
+    } catch {
+      this.stats.handlerErrors++;
+    }
+  }
+
+  private route(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.closing) return;
     const datagram = new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength);
     const key = peerKey(rinfo.address, rinfo.port, rinfo.family);
@@ -202,6 +218,7 @@ export class DtlsServer extends EventEmitter<ServerEvents> {
         }
       },
       this.clock,
+      () => this.stats.handlerErrors++,
     );
     connection.on('connected', () => this.emit('connection', connection));
     this.peers.set(key, connection);
@@ -223,7 +240,9 @@ export class DtlsServer extends EventEmitter<ServerEvents> {
       () => {
         const now = this.clock();
         for (const [key, connection] of this.peers) {
-          if (connection.info === undefined) continue;
+          // Handshaking peers end by the engine's handshake timeout; a peer whose engine never started
+          // a handshake (its cookie-bearing ClientHello was then dropped) has no timeout of its own.
+          if (connection.info === undefined && connection.state !== 'new') continue;
           if (now - (this.lastSeen.get(key) ?? now) >= this.idleTimeoutMs) {
             this.stats.idleEvictions++;
             void connection.close();

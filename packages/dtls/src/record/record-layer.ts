@@ -25,8 +25,8 @@ export const DTLS12_VERSION = 0xfefd;
 /** DTLS 1.0: accepted as the record version of a ClientHello (clients offering 1.3 use it, RFC 9147 §5.1). */
 export const DTLS10_VERSION = 0xfeff;
 
-/** Largest sequence number; a sender must not wrap (RFC 6347 §4.1). */
-const MAX_SEQUENCE = 2 ** 48 - 1;
+/** Largest record sequence number; a sender must not wrap (RFC 6347 §4.1). */
+export const MAX_RECORD_SEQUENCE = 2 ** 48 - 1;
 
 /** Why an incoming record was not delivered; counted in the engine's stats. */
 export type RecordDropReason =
@@ -141,11 +141,27 @@ export class RecordLayer {
     if (state !== undefined && state.nextSeq < seq) state.nextSeq = seq;
   }
 
-  /** Seals one record in `epoch` with that epoch's next sequence number. */
-  seal(epoch: number, contentType: number, plaintext: Uint8Array, version = DTLS12_VERSION): Uint8Array {
+  /** Sequence numbers still unused in write `epoch` (0 for an epoch that does not exist). */
+  remainingSequence(epoch: number): number {
+    const state = this.writes.get(epoch);
+    return state === undefined ? 0 : Math.max(0, MAX_RECORD_SEQUENCE + 1 - state.nextSeq);
+  }
+
+  /**
+   * Seals one record in `epoch` with that epoch's next sequence number. Returns undefined, without
+   * throwing, once the epoch's numbers are used up: a sender must not wrap them (RFC 6347 §4.1), and
+   * the peer can push epoch 0 there (a ClientHello's record number is continued, see
+   * reserveSequence), so the caller has to end the association cleanly instead.
+   */
+  seal(
+    epoch: number,
+    contentType: number,
+    plaintext: Uint8Array,
+    version = DTLS12_VERSION,
+  ): Uint8Array | undefined {
     const state = this.writes.get(epoch);
     if (state === undefined) throw new Error(`no write state for epoch ${epoch}`);
-    if (state.nextSeq > MAX_SEQUENCE) throw new Error('record sequence number exhausted');
+    if (state.nextSeq > MAX_RECORD_SEQUENCE) return undefined;
     const seq = state.nextSeq++;
     const fragment = state.cipher
       ? state.cipher.seal(epoch, seq, contentType, version, plaintext)

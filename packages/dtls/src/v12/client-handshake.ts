@@ -17,6 +17,7 @@ import { encodeSignatureAlgorithms } from '../extensions/signature-algorithms.js
 import { encodeSupportedGroups } from '../extensions/supported-groups.js';
 import { encodeUseSrtp } from '../extensions/use-srtp.js';
 import type { FlightEntry } from '../flight.js';
+import type { HandshakeFragment } from '../handshake/fragment.js';
 import { decodeCertificate, encodeCertificate } from '../handshake/messages/certificate.js';
 import {
   type CertificateRequest,
@@ -34,7 +35,7 @@ import {
   decodeServerKeyExchange,
   serverKeyExchangeSignedData,
 } from '../handshake/messages/server-key-exchange.js';
-import type { HandshakeMessage } from '../handshake/reassembly.js';
+import type { FragmentVerdict, HandshakeMessage } from '../handshake/reassembly.js';
 import { COMPRESSION_NULL, ExtensionType, HandshakeType, ProtocolVersion } from '../handshake/types.js';
 import { DecodeError } from '../wire/decode-error.js';
 import { Dtls12Connection } from './connection.js';
@@ -126,6 +127,25 @@ export class ClientHandshake12 extends Dtls12Connection {
     this.helloSeq = entry.kind === 'handshake' ? entry.messageSeq : 0;
     this.phase = 'wait-server-hello';
     this.sendFlight([entry], now, false);
+  }
+
+  /**
+   * Before the ServerHello is accepted, only a HelloVerifyRequest or ServerHello at the expected
+   * message_seq is kept: a message planted for a later message_seq (a ServerHelloDone, say) would
+   * otherwise be processed right after the genuine ServerHello and end the handshake.
+   */
+  protected offerBeforePeerHello(f: HandshakeFragment, epoch: number): FragmentVerdict | undefined {
+    if (f.messageSeq < this.reassembler.nextSeq) return 'old';
+    if (f.messageSeq !== this.reassembler.nextSeq) {
+      this.stats.drops['handshake-before-peer-hello']++;
+      return undefined;
+    }
+    const T = HandshakeType;
+    if (epoch !== 0 || (f.msgType !== T.hello_verify_request && f.msgType !== T.server_hello)) {
+      this.stats.drops['bad-server-hello']++;
+      return undefined;
+    }
+    return this.reassembler.offer(f, epoch);
   }
 
   protected expectsChangeCipherSpec(): boolean {
@@ -355,7 +375,7 @@ export class ClientHandshake12 extends Dtls12Connection {
       );
       preMasterSecret = pskPreMasterSecret(psk.key);
     } else {
-      const share = generateKeyShare(this.serverShare!.group);
+      const share = generateKeyShare(this.serverShare!.group, this.cfg.rng);
       preMasterSecret = share.deriveSecret(this.serverShare!.publicKey);
       entries.push(
         this.handshakeEntry(
@@ -388,6 +408,7 @@ export class ClientHandshake12 extends Dtls12Connection {
   private onFinished(m: HandshakeMessage, now: number): void {
     const { verifyData } = decodeFinished(m.body);
     this.checkPeerFinished(verifyData, 'server finished');
+    this.checkPeerAuthenticated();
     this.transcript.add(m.msgType, m.messageSeq, m.body);
     this.phase = 'done';
     this.complete(now, false);

@@ -17,7 +17,7 @@ import {
   exportKeyingMaterial,
 } from '../crypto/key-schedule.js';
 import { createRecordProtection } from '../crypto/record-protection.js';
-import { type DtlsEvent, type DtlsState, type DtlsStats, newStats } from '../events.js';
+import { type DtlsCloseReason, type DtlsEvent, type DtlsState, type DtlsStats, newStats } from '../events.js';
 import { computeFingerprint } from '../fingerprint.js';
 import { type FlightEntry, packFlight } from '../flight.js';
 import { type HandshakeFragment, parseHandshakeFragment } from '../handshake/fragment.js';
@@ -106,7 +106,10 @@ export abstract class Dtls12Connection {
 
   constructor(protected readonly cfg: ResolvedConfig) {
     this.records = new RecordLayer(cfg.replayWindow);
-    this.reassembler = new HandshakeReassembler({ maxMessageSize: cfg.maxHandshakeMessageSize });
+    this.reassembler = new HandshakeReassembler({
+      maxMessageSize: cfg.maxHandshakeMessageSize,
+      maxBufferedBytes: cfg.maxHandshakeBufferSize,
+    });
     this.timer = new RetransmitTimer(cfg.retransmitInitialMs, cfg.retransmitMaxMs);
   }
 
@@ -123,8 +126,12 @@ export abstract class Dtls12Connection {
   /** Whether the peer's ChangeCipherSpec is acceptable now (every message before it was processed). */
   protected abstract expectsChangeCipherSpec(): boolean;
 
-  /** Hook run on every handshake fragment before reassembly (the server's first ClientHello). */
-  protected prepareFragment(_f: HandshakeFragment): void {}
+  /**
+   * Buffers a fragment that arrives before the peer's hello was accepted (see peerHelloAccepted):
+   * only a fragment that can belong to that hello is kept. Returns the reassembler's verdict, or
+   * undefined when the fragment cannot be the hello (the method counts that drop itself).
+   */
+  protected abstract offerBeforePeerHello(f: HandshakeFragment, epoch: number): FragmentVerdict | undefined;
 
   // ---- input ---------------------------------------------------------------------------------
 
@@ -248,7 +255,15 @@ export abstract class Dtls12Connection {
         continue;
       }
       if (this.stateValue === 'connected' && this.refusesRenegotiation(f)) continue;
-      this.prepareFragment(f);
+      if (!this.peerHeard) {
+        const verdict = this.offerBeforePeerHello(f, epoch);
+        if (verdict === 'old') this.noteOldFragment(f);
+        else if (verdict !== undefined && verdict !== 'buffered') this.stats.drops[VERDICT_DROP[verdict]]++;
+        // The hello is processed as soon as it is whole, so that the fragments after it in the same
+        // record (the rest of flight 4) already meet an accepted hello.
+        this.drainMessages(now);
+        continue;
+      }
       const verdict = this.reassembler.offer(f, epoch);
       if (verdict === 'old') this.noteOldFragment(f);
       else if (verdict !== 'buffered') this.stats.drops[VERDICT_DROP[verdict]]++;
@@ -398,9 +413,27 @@ export abstract class Dtls12Connection {
   protected sendFlight(entries: readonly FlightEntry[], now: number, final: boolean): void {
     this.lastFlight = entries;
     this.lastFlightIsFinal = final;
-    for (const d of packFlight(entries, this.records, this.cfg.mtu)) this.outbox.push(d);
+    if (!this.transmitFlight(entries)) return;
     if (final) this.timer.stop();
     else this.timer.startFlight(now);
+  }
+
+  /**
+   * Queues a flight's datagrams; false when an epoch ran out of record sequence numbers, which ends
+   * the association with nothing sent (RFC 6347 §4.1: numbers never wrap).
+   */
+  private transmitFlight(entries: readonly FlightEntry[]): boolean {
+    const datagrams = packFlight(entries, this.records, this.cfg.mtu);
+    if (datagrams === undefined) {
+      this.sequenceExhausted();
+      return false;
+    }
+    for (const d of datagrams) this.outbox.push(d);
+    return true;
+  }
+
+  private sequenceExhausted(): void {
+    this.closeWith('sequence-exhausted', undefined, 'record sequence numbers used up (RFC 6347 §4.1)');
   }
 
   /** Sends one datagram outside any flight (a stateless HelloVerifyRequest). */
@@ -413,14 +446,20 @@ export abstract class Dtls12Connection {
       this.timer.stop();
       return;
     }
-    for (const d of packFlight(this.lastFlight, this.records, this.cfg.mtu)) this.outbox.push(d);
+    if (!this.transmitFlight(this.lastFlight)) return;
     this.stats.retransmissions++;
     if (fromTimer) this.timer.backoff(now);
   }
 
-  /** The peer's hello was accepted: its plaintext alerts are honoured from now on (see processAlert). */
+  /**
+   * The peer's hello was accepted: its plaintext alerts are honoured from now on (see processAlert),
+   * and its later messages are buffered. Whatever else was buffered before it (rival versions of
+   * the hello, all unauthenticated) is dropped and counted, so nothing planted before the hello is
+   * processed after it.
+   */
   protected peerHelloAccepted(): void {
     this.peerHeard = true;
+    this.stats.drops['handshake-before-peer-hello'] += this.reassembler.discardPending();
   }
 
   /** The handshake started (client: start(); server: first acceptable ClientHello). */
@@ -432,7 +471,9 @@ export abstract class Dtls12Connection {
 
   protected sendAlert(level: number, description: number): void {
     const epoch = this.records.writeEpoch;
-    this.outbox.push(this.records.seal(epoch, ContentType.alert, encodeAlert(level, description)));
+    const record = this.records.seal(epoch, ContentType.alert, encodeAlert(level, description));
+    // With no sequence number left the alert cannot be sent; the caller's close still happens.
+    if (record !== undefined) this.outbox.push(record);
     if (level === AlertLevel.fatal || description === AlertDescription.closeNotify) return;
     this.events.push({
       type: 'alert',
@@ -452,22 +493,26 @@ export abstract class Dtls12Connection {
     this.closeWith('alert-sent', name, detail);
   }
 
+  /**
+   * Ends the connection after a fault while handling input. It must not throw itself: it runs in the
+   * catch blocks that keep exceptions from leaving handleDatagram/handleTimeout.
+   */
   private abort(e: unknown): void {
-    if (e instanceof HandshakeAbort) this.fatal(e.alert, e.detail);
-    else if (e instanceof DecodeError) this.fatal(e.alert, e.message);
-    else this.fatal(AlertDescription.internalError, e instanceof Error ? e.message : String(e));
+    try {
+      if (e instanceof HandshakeAbort) this.fatal(e.alert, e.detail);
+      else if (e instanceof DecodeError) this.fatal(e.alert, e.message);
+      else this.fatal(AlertDescription.internalError, e instanceof Error ? e.message : String(e));
+    } catch (again) {
+      this.closeWith('alert-sent', 'internal_error', again instanceof Error ? again.message : String(again));
+    }
   }
 
-  protected closeWith(
-    reason: 'close-notify' | 'alert-received' | 'alert-sent' | 'handshake-timeout' | 'local-close',
-    alert?: string,
-    detail?: string,
-  ): void {
+  protected closeWith(reason: DtlsCloseReason, alert?: string, detail?: string): void {
     if (this.isClosed()) return;
     this.stateValue = 'closed';
     this.timer.stop();
     this.lastFlight = undefined;
-    const ev: { type: 'closed'; reason: typeof reason; alert?: string; detail?: string } = {
+    const ev: { type: 'closed'; reason: DtlsCloseReason; alert?: string; detail?: string } = {
       type: 'closed',
       reason,
     };
@@ -514,6 +559,20 @@ export abstract class Dtls12Connection {
     }
   }
 
+  /**
+   * Before `connected`: with expectedFingerprint set, the peer must have presented a certificate
+   * (whose fingerprint was checked when it arrived). No path may reach `connected` without one,
+   * whatever was negotiated.
+   */
+  protected checkPeerAuthenticated(): void {
+    if (this.cfg.expectedFingerprint !== undefined && this.peerCertificate === undefined) {
+      throw new HandshakeAbort(
+        AlertDescription.handshakeFailure,
+        'expectedFingerprint is set but the peer presented no certificate',
+      );
+    }
+  }
+
   /** The last flight of the handshake: ChangeCipherSpec then Finished in the new epoch. */
   protected changeCipherSpecAndFinished(label: 'client finished' | 'server finished'): FlightEntry[] {
     const ccs: FlightEntry = { kind: 'change-cipher-spec', epoch: this.records.writeEpoch };
@@ -528,6 +587,9 @@ export abstract class Dtls12Connection {
 
   /** The handshake is complete: report it. */
   protected complete(now: number, finalFlightIsOurs: boolean): void {
+    this.checkPeerAuthenticated();
+    // Rival versions still held for the last message are of no further use.
+    this.reassembler.discardPending();
     this.stateValue = 'connected';
     this.completed = true;
     this.handshakeDeadline = undefined;
@@ -592,7 +654,9 @@ export abstract class Dtls12Connection {
         `send: data of ${data.length} bytes exceeds maxSendSize ${max} (one record in a ${this.cfg.mtu}-byte datagram; DTLS does not fragment application data, RFC 6347 §4.1.1)`,
       );
     }
-    this.outbox.push(this.records.seal(this.records.writeEpoch, ContentType.application_data, data));
+    const record = this.records.seal(this.records.writeEpoch, ContentType.application_data, data);
+    if (record === undefined) this.sequenceExhausted();
+    else this.outbox.push(record);
   }
 
   close(now: number): void {

@@ -34,7 +34,7 @@ import {
   encodeServerKeyExchange,
   serverKeyExchangeSignedData,
 } from '../handshake/messages/server-key-exchange.js';
-import type { HandshakeMessage } from '../handshake/reassembly.js';
+import type { FragmentVerdict, HandshakeMessage } from '../handshake/reassembly.js';
 import {
   COMPRESSION_NULL,
   ContentType,
@@ -43,6 +43,7 @@ import {
   ProtocolVersion,
 } from '../handshake/types.js';
 import { encodeRecord } from '../record/record-header.js';
+import { MAX_RECORD_SEQUENCE } from '../record/record-layer.js';
 import { DecodeError } from '../wire/decode-error.js';
 import { Dtls12Connection } from './connection.js';
 import { type Negotiated, negotiate } from './negotiation.js';
@@ -50,6 +51,13 @@ import { checkPeerCertificate } from './peer-certificate.js';
 
 /** ClientHellos of a new association carry a small message_seq (0, or 1 after a cookie exchange). */
 const MAX_FIRST_HELLO_SEQ = 15;
+
+/**
+ * Record numbers a ClientHello must leave above its own for the server's epoch 0: flight 4 and every
+ * retransmission of it, with room to spare (a flight is a few records; the handshake timeout bounds
+ * the retransmissions).
+ */
+const HELLO_SEQUENCE_RESERVE = 2 ** 16;
 
 /**
  * Where the server is in the handshake of RFC 6347 §4.2.4: it waits for a ClientHello (answering
@@ -86,19 +94,26 @@ export class ServerHandshake12 extends Dtls12Connection {
   }
 
   /**
-   * Before the handshake, a ClientHello may carry message_seq 0 or, after a cookie exchange done by a
-   * stateless front (DtlsCookieGate) or repeated by the client, another small value: reassembly
-   * follows the ClientHello's numbering (RFC 6347 §4.2.2). A newer ClientHello supersedes an older
-   * partial one; going back to an older number (the client repeating a ClientHello whose
-   * HelloVerifyRequest was lost) only on the fragment that starts it, so a stray late fragment of an
-   * old ClientHello cannot wedge the one in progress.
+   * Before a ClientHello is accepted, only ClientHello fragments are kept. Its message_seq is not
+   * known in advance: 0, or 1 after a cookie exchange done by a stateless front (DtlsCookieGate) or
+   * by us, or 0 again when the client repeats a ClientHello whose HelloVerifyRequest was lost
+   * (RFC 6347 §4.2.2). Each number up to MAX_FIRST_HELLO_SEQ keeps its own versions, and reassembly
+   * moves to the first one that is whole, so a forged fragment, whatever number it claims, cannot
+   * shadow or displace the genuine ClientHello in progress.
    */
-  protected override prepareFragment(f: HandshakeFragment): void {
-    if (this.phase !== 'wait-client-hello' || f.msgType !== HandshakeType.client_hello) return;
-    const next = this.reassembler.nextSeq;
-    if (f.messageSeq === next || f.messageSeq > MAX_FIRST_HELLO_SEQ || this.reassembler.has(f.messageSeq))
-      return;
-    if (f.messageSeq > next || f.fragmentOffset === 0) this.reassembler.restartAt(f.messageSeq);
+  protected offerBeforePeerHello(f: HandshakeFragment, epoch: number): FragmentVerdict | undefined {
+    if (f.msgType !== HandshakeType.client_hello || epoch !== 0) {
+      this.stats.drops['not-client-hello']++;
+      return undefined;
+    }
+    if (f.messageSeq > MAX_FIRST_HELLO_SEQ) {
+      this.stats.drops['handshake-before-peer-hello']++;
+      return undefined;
+    }
+    const verdict = this.reassembler.offerFirst(f, epoch);
+    if (f.messageSeq !== this.reassembler.nextSeq && this.reassembler.isComplete(f.messageSeq))
+      this.reassembler.restartAt(f.messageSeq);
+    return verdict;
   }
 
   protected onHandshakeMessage(m: HandshakeMessage, now: number): void {
@@ -171,6 +186,15 @@ export class ServerHandshake12 extends Dtls12Connection {
         this.sendHelloVerifyRequest(hello, m.messageSeq, now);
         return;
       }
+    }
+    // Our epoch-0 numbering continues above this record's (reserveSequence below): a ClientHello
+    // numbered near 2^48 would leave no numbers for flight 4, its retransmissions or an alert, and
+    // numbers must not wrap (RFC 6347 §4.1). No genuine client starts there; the hello is dropped
+    // before it starts anything.
+    if (MAX_RECORD_SEQUENCE - this.currentRecordSeq < HELLO_SEQUENCE_RESERVE) {
+      this.stats.drops['sequence-exhausted']++;
+      this.reassembler.restartAt(m.messageSeq);
+      return;
     }
     // RFC 6347 §4.1 / RFC 5246 Appendix E.1: the client's highest version must reach DTLS 1.2
     // (versions count down: 0xfefd is newer than 0xfeff). 1.3-capable clients send 0xfefd here too.
@@ -255,7 +279,7 @@ export class ServerHandshake12 extends Dtls12Connection {
       entries.push(
         this.handshakeEntry(HandshakeType.certificate, encodeCertificate({ certificateList: cert!.chain })),
       );
-      const share = generateKeyShare(n.group!);
+      const share = generateKeyShare(n.group!, this.cfg.rng);
       this.keyShare = share;
       const params = encodeServerEcdhParams({ namedCurve: share.group, publicKey: share.publicKey });
       const signature = signWithScheme(
@@ -274,7 +298,7 @@ export class ServerHandshake12 extends Dtls12Connection {
           }),
         ),
       );
-      if (this.cfg.requireClientCertificate) {
+      if (this.requestsClientCertificate()) {
         entries.push(
           this.handshakeEntry(
             HandshakeType.certificate_request,
@@ -300,10 +324,19 @@ export class ServerHandshake12 extends Dtls12Connection {
     entries.push(this.handshakeEntry(HandshakeType.server_hello_done, encodeServerHelloDone()));
     this.answeringPeerFlight(clientHelloSeq);
     this.phase =
-      suite.keyExchange !== 'PSK' && this.cfg.requireClientCertificate
+      suite.keyExchange !== 'PSK' && this.requestsClientCertificate()
         ? 'wait-certificate'
         : 'wait-client-key-exchange';
     this.sendFlight(entries, now, false);
+  }
+
+  /**
+   * A CertificateRequest goes out when client certificates are required, and always when a
+   * fingerprint is expected: expectedFingerprint can only be enforced on a certificate the client
+   * was asked for (with requireClientCertificate false it still wins).
+   */
+  private requestsClientCertificate(): boolean {
+    return this.cfg.requireClientCertificate || this.cfg.expectedFingerprint !== undefined;
   }
 
   private onCertificate(m: HandshakeMessage): void {
@@ -311,7 +344,12 @@ export class ServerHandshake12 extends Dtls12Connection {
     const leaf = certificateList[0];
     // RFC 5246 §7.4.6: a server that requires client authentication may refuse an empty Certificate.
     if (leaf === undefined)
-      throw new HandshakeAbort(AlertDescription.handshakeFailure, 'client sent no certificate');
+      throw new HandshakeAbort(
+        AlertDescription.handshakeFailure,
+        this.cfg.expectedFingerprint === undefined
+          ? 'client sent no certificate'
+          : 'client sent no certificate, but expectedFingerprint is set',
+      );
     this.clientPublicKey = checkPeerCertificate(leaf, this.cfg.expectedFingerprint, 'client');
     this.peerCertificate = leaf.slice();
     this.transcript.add(m.msgType, m.messageSeq, m.body);
@@ -356,6 +394,7 @@ export class ServerHandshake12 extends Dtls12Connection {
   private onFinished(m: HandshakeMessage, now: number): void {
     const { verifyData } = decodeFinished(m.body);
     this.checkPeerFinished(verifyData, 'client finished');
+    this.checkPeerAuthenticated();
     this.transcript.add(m.msgType, m.messageSeq, m.body);
     const entries = this.changeCipherSpecAndFinished('server finished');
     this.answeringPeerFlight(m.messageSeq);

@@ -43,6 +43,7 @@ export type WebRtcCloseReason =
   | 'dtls-alert-received'
   | 'dtls-alert-sent'
   | 'dtls-handshake-timeout'
+  | 'dtls-sequence-exhausted'
   | 'dtls-no-srtp';
 
 /** Reasons a media packet or a DTLS client datagram was dropped; counters in `stats().drops`. */

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { type DtlsCertificate, generateCertificate } from '../src/certificate.js';
+import { DtlsEngine } from '../src/engine.js';
+import { encodeRecord } from '../src/record/record-header.js';
+import { drain } from './sim/craft.js';
+
+/*
+ * One forged partial fragment at the message_seq an engine expects next must not shadow the genuine
+ * message: the genuine fragments are not "inconsistent" with a forgery, and the handshake goes on
+ * without waiting for a retransmission.
+ */
+
+let a: DtlsCertificate;
+let b: DtlsCertificate;
+
+before(async () => {
+  [a, b] = await Promise.all([generateCertificate(), generateCertificate()]);
+});
+
+/** A 35-byte datagram: a partial handshake fragment (10 of `length` bytes) in an epoch-0 record. */
+function forgedFragment(msgType: number, messageSeq: number, length: number, recordSeq = 77): Uint8Array {
+  const f = new Uint8Array(22);
+  f.set([msgType, 0, length >> 8, length & 0xff, messageSeq >> 8, messageSeq & 0xff, 0, 0, 0, 0, 0, 10]);
+  f.fill(0xee, 12);
+  const d = encodeRecord(22, 0xfefd, 0, recordSeq, f);
+  assert.equal(d.length, 35);
+  return d;
+}
+
+/** Exchanges datagrams without ever firing a timer: a wedged handshake stays unfinished. */
+function exchange(client: DtlsEngine, server: DtlsEngine, now = 1): void {
+  for (let round = 0; round < 20; round++) {
+    const toServer = drain(client);
+    const toClient = drain(server);
+    if (toServer.length === 0 && toClient.length === 0) return;
+    for (const d of toServer) server.handleDatagram(d, now);
+    for (const d of toClient) client.handleDatagram(d, now);
+  }
+}
+
+for (const mtu of [1200, 220]) {
+  test(`server: a forged fragment before the cookie-bearing ClientHello does not wedge it (client mtu ${mtu})`, () => {
+    const client = new DtlsEngine({ role: 'client', certificate: a, mtu });
+    const server = new DtlsEngine({ role: 'server', certificate: b });
+    client.start(0);
+    for (const d of drain(client)) server.handleDatagram(d, 1); // ClientHello, message_seq 0
+    const hvr = drain(server);
+    // The cookie-bearing ClientHello will be message_seq 1: a forger claims it first.
+    server.handleDatagram(forgedFragment(1, 1, 0x2ff), 2);
+    for (const d of hvr) client.handleDatagram(d, 3);
+    exchange(client, server, 4);
+    assert.equal(server.state, 'connected');
+    assert.equal(client.state, 'connected');
+  });
+
+  test(`server without the cookie exchange: a forged fragment at message_seq 0 does not wedge it (client mtu ${mtu})`, () => {
+    const client = new DtlsEngine({ role: 'client', certificate: a, mtu });
+    const server = new DtlsEngine({ role: 'server', certificate: b, cookieExchange: false });
+    server.handleDatagram(forgedFragment(1, 0, 0x2ff), 0);
+    client.start(1);
+    exchange(client, server, 2);
+    assert.equal(server.state, 'connected');
+    assert.equal(client.state, 'connected');
+  });
+}
+
+test('client: a forged fragment while it waits for the HelloVerifyRequest does not wedge it', () => {
+  for (const msgType of [3, 2]) {
+    const client = new DtlsEngine({ role: 'client', certificate: a });
+    const server = new DtlsEngine({ role: 'server', certificate: b, mtu: 220 });
+    client.start(0);
+    client.handleDatagram(forgedFragment(msgType, 0, 0x1ff), 1);
+    exchange(client, server, 2);
+    assert.equal(client.state, 'connected', `forged type ${msgType}`);
+    assert.equal(server.state, 'connected', `forged type ${msgType}`);
+  }
+});
+
+test('client: a forged fragment while it waits for the ServerHello after the cookie exchange does not wedge it', () => {
+  for (const msgType of [2, 3, 11]) {
+    const client = new DtlsEngine({ role: 'client', certificate: a });
+    // A small mtu splits the genuine ServerHello flight into several fragments and datagrams.
+    const server = new DtlsEngine({ role: 'server', certificate: b, mtu: 220 });
+    client.start(0);
+    for (const d of drain(client)) server.handleDatagram(d, 1);
+    for (const d of drain(server)) client.handleDatagram(d, 2); // HelloVerifyRequest
+    client.handleDatagram(forgedFragment(msgType, 1, 0x1ff), 3);
+    exchange(client, server, 4);
+    assert.equal(client.state, 'connected', `forged type ${msgType}`);
+    assert.equal(server.state, 'connected', `forged type ${msgType}`);
+  }
+});
+
+test('rival versions left over from a forger are freed once the handshake completes', () => {
+  const client = new DtlsEngine({ role: 'client', certificate: a });
+  const server = new DtlsEngine({ role: 'server', certificate: b, cookieExchange: false });
+  client.start(0);
+  for (const d of drain(client)) server.handleDatagram(d, 1); // ClientHello 0; flight 5 is 1..4
+  // A forged partial version of every message_seq of flight 5, 10 bytes each.
+  for (let seq = 1; seq <= 4; seq++) server.handleDatagram(forgedFragment(20, seq, 0x1ff, 80 + seq), 2);
+  const held = (e: DtlsEngine) =>
+    (e as unknown as { impl: { reassembler: { buffered: number } } }).impl.reassembler.buffered;
+  assert.ok(held(server) > 0);
+  exchange(client, server, 3);
+  assert.equal(server.state, 'connected');
+  assert.equal(held(server), 0);
+});
