@@ -27,6 +27,18 @@ export interface Participant {
   readonly client: string;
 }
 
+/** Called when a participant leaves, whatever the cause (leave(), hang-up, consent expiry). */
+export type LeaveListener = (participant: Participant) => void;
+
+/** What the SFU holds and has dropped, summed over its participants. */
+export interface VoiceSfuSummary {
+  readonly participants: number;
+  readonly connected: number;
+  readonly rooms: number;
+  /** Media dropped by the transports (SRTP authentication, replay, before keys), by reason. */
+  readonly drops: Record<string, number>;
+}
+
 export type JoinResult =
   | { ok: true; participant: Participant; answer: string }
   | { ok: false; status: number; error: string };
@@ -80,6 +92,7 @@ export class VoiceSfu {
     private readonly certificate: DtlsCertificate,
     private readonly log: (line: string) => void = () => {},
     limits: VoiceSfuLimits = {},
+    private readonly onLeave: LeaveListener = () => {},
   ) {
     this.maxParticipants = limits.maxParticipants ?? 200;
     this.maxPerClient = limits.maxPerClient ?? 8;
@@ -180,6 +193,18 @@ export class VoiceSfu {
     };
   }
 
+  /** O(participants): for a stats endpoint polled now and then, not per packet. */
+  summary(): VoiceSfuSummary {
+    const drops: Record<string, number> = {};
+    let connected = 0;
+    for (const p of this.byId.values()) {
+      const s = p.transport.stats();
+      if (s.state === 'connected') connected++;
+      for (const [reason, n] of Object.entries(s.drops)) drops[reason] = (drops[reason] ?? 0) + (n ?? 0);
+    }
+    return { participants: this.byId.size, connected, rooms: this.rooms.size, drops };
+  }
+
   close(): void {
     for (const p of [...this.byId.values()]) this.leave(p.id);
   }
@@ -210,5 +235,6 @@ export class VoiceSfu {
     const members = (this.rooms.get(p.room) ?? []).filter((m) => m !== p);
     if (members.length === 0) this.rooms.delete(p.room);
     else this.rooms.set(p.room, members);
+    this.onLeave(p);
   }
 }
