@@ -426,6 +426,7 @@ export class Caller {
       return;
     }
     ledger.receivedMeasured[sender]!++;
+    if (sender === this.index) ledger.echoed++;
     ledger.latency.add(now - v.getFloat64(at + 8));
   }
 

@@ -52,6 +52,8 @@ export class MediaLedger {
   readonly latency = new LatencyHistogram();
   rtpSent = 0;
   rtpReceived = 0;
+  /** Measured packets that came back to their own sender (an echo room) rather than to the other party. */
+  echoed = 0;
   rtcpSent = 0;
   rtcpReceived = 0;
   /** Received media that did not authenticate or was not ours, by reason. */

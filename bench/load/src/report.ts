@@ -31,7 +31,7 @@ export function detailLines(r: LoadResult): string[] {
   const lines = [
     `target: ${r.target}  callers: ${r.callers} (${r.connected} connected, ${r.failed} failed)  calls up: ${r.callsUp}/${r.calls}`,
     `setup: p50 ${ms(r.setupMs.p50, 0)}  p99 ${ms(r.setupMs.p99, 0)}  max ${ms(r.setupMs.max, 0)}`,
-    `hold: ${r.holdSeconds.toFixed(1)} s  rtp sent ${r.packets.sent}  received ${r.packets.received}  measured ${r.packets.measured}  lost ${r.packets.lost}  rtcp sent ${r.packets.rtcpSent}`,
+    `hold: ${r.holdSeconds.toFixed(1)} s  rtp sent ${r.packets.sent}  received ${r.packets.received}  measured ${r.packets.measured}  lost ${r.packets.lost}  echoed ${r.packets.echoed}  rtcp sent ${r.packets.rtcpSent}`,
     `latency through the server: p50 ${ms(r.latencyMs.p50, 2)}  p99 ${ms(r.latencyMs.p99, 2)}  max ${ms(r.latencyMs.max, 2)}`,
     `generator: ${r.generator.cpuPercent.toFixed(0)}% of a core  event-loop delay max ${r.generator.eventLoopDelayMaxMs.toFixed(1)}ms  late sends ${r.packets.late}  send errors ${r.packets.sendErrors}`,
   ];
@@ -42,6 +42,10 @@ export function detailLines(r: LoadResult): string[] {
     lines.push(
       `server: ${r.server.cpuPercent.toFixed(0)}% of a core  ${r.server.cpuMsPerCallSecond.toFixed(2)} ms CPU per call-second  rss ${(r.server.rssBytes / 1048576).toFixed(0)} MiB  participants after hang-up ${r.server.participantsAfterHangUp ?? '?'}`,
     );
+    if (r.server.rssGrowthAfterFirstMinutePercent !== undefined)
+      lines.push(
+        `server rss growth after the first minute: ${r.server.rssGrowthAfterFirstMinutePercent.toFixed(1)}%`,
+      );
     for (const [i, w] of (r.server.workers ?? []).entries()) {
       const drops = w.drops && Object.keys(w.drops).length > 0 ? ` drops ${JSON.stringify(w.drops)}` : '';
       lines.push(

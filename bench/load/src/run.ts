@@ -53,6 +53,8 @@ export interface LoadResult {
     /** Packets sent during the hold, and of those lost (never arrived after the drain). */
     readonly measured: number;
     readonly lost: number;
+    /** Measured packets the server sent back to their sender (its partner not connected). */
+    readonly echoed: number;
     readonly lossPercent: number;
     readonly rtcpSent: number;
     readonly late: number;
@@ -75,6 +77,10 @@ export interface LoadResult {
         readonly workers: ServerFigures['workers'];
         /** Participants still on the server after everyone hung up (and a grace period). */
         readonly participantsAfterHangUp: number | undefined;
+        /** Server RSS every RSS_SAMPLE_MS of the hold. */
+        readonly rssSamples: ReadonlyArray<{ readonly atSeconds: number; readonly rss: number }>;
+        /** RSS growth from the first minute of the hold to its end, %; undefined for holds under 2 min. */
+        readonly rssGrowthAfterFirstMinutePercent: number | undefined;
       }
     | undefined;
   readonly generator: {
@@ -95,6 +101,18 @@ export interface LoadResult {
 }
 
 const TICK_MS = 5;
+const RSS_SAMPLE_MS = 10_000;
+
+/** RSS growth between the first sample at or after 60 s and the end, when the hold lasted 2 min or more. */
+function rssGrowth(
+  samples: ReadonlyArray<{ atSeconds: number; rss: number }>,
+  endRss: number,
+): number | undefined {
+  const base = samples.find((s) => s.atSeconds >= 60);
+  const last = samples[samples.length - 1];
+  if (!base || !last || last.atSeconds < 120) return undefined;
+  return ((endRss - base.rss) / base.rss) * 100;
+}
 
 /** Runs one load test: start (or reach) the server, ramp, hold, hang up, measure the floor. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
@@ -173,7 +191,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     const g0 = process.cpuUsage();
     const t0 = performance.now();
     ledger.measuring = true;
-    await sleep(options.seconds * 1000);
+    // Server RSS through the hold (for soak runs: does memory stay flat once the calls are up?).
+    const rssSamples: Array<{ atSeconds: number; rss: number }> = [];
+    for (;;) {
+      const left = options.seconds * 1000 - (performance.now() - t0);
+      if (left <= 0) break;
+      await sleep(Math.min(left, RSS_SAMPLE_MS));
+      if (performance.now() - t0 < options.seconds * 1000) {
+        const s = await serverStats(base);
+        if (s) rssSamples.push({ atSeconds: (performance.now() - t0) / 1000, rss: s.rss });
+      }
+    }
     ledger.measuring = false;
     const t1 = performance.now();
     const g1 = process.cpuUsage(g0);
@@ -215,6 +243,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         rssPerCallBytes: calls > 0 && idle ? (s1.rss - idle.rss) / calls : 0,
         workers: s1.workers,
         participantsAfterHangUp: after?.participants,
+        rssSamples,
+        rssGrowthAfterFirstMinutePercent: rssGrowth(rssSamples, s1.rss),
       };
     }
     const floorSeconds = options.floorSeconds ?? Math.min(options.seconds, 10);
@@ -239,6 +269,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         received: ledger.rtpReceived,
         measured,
         lost: measured - received,
+        echoed: ledger.echoed,
         lossPercent: measured > 0 ? ((measured - received) / measured) * 100 : 0,
         rtcpSent: ledger.rtcpSent,
         late: ledger.lateSends,

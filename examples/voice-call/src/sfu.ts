@@ -209,22 +209,30 @@ export class VoiceSfu {
     for (const p of [...this.byId.values()]) this.leave(p.id);
   }
 
-  /** Whom a sender's audio goes to: the other person, or back to the sender when alone. */
-  private receiversOf(sender: Participant): Participant[] {
-    const members = this.rooms.get(sender.room) ?? [];
-    const others = members.filter((m) => m !== sender && m.transport.state === 'connected');
-    return others.length > 0 ? others : [sender];
-  }
-
+  /**
+   * Relays a sender's packet to the other connected person in its room, or back to the sender when
+   * alone. Runs once per packet: it allocates nothing but the view of the shared copy buffer.
+   */
   private forward(sender: Participant, packet: Uint8Array): void {
     if (packet.length > this.forwardBuffer.length) return;
-    for (const receiver of this.receiversOf(sender)) {
-      // The decrypted packet is a view owned by the sender's transport: rewrite a copy.
-      const copy = this.forwardBuffer.subarray(0, packet.length);
-      copy.set(packet);
-      receiver.rewriter.rewrite(copy, sender.sourceId);
-      receiver.transport.sendRtp(copy);
+    const members = this.rooms.get(sender.room);
+    let relayed = false;
+    if (members) {
+      for (const m of members) {
+        if (m === sender || m.transport.state !== 'connected') continue;
+        this.relay(sender, m, packet);
+        relayed = true;
+      }
     }
+    if (!relayed) this.relay(sender, sender, packet);
+  }
+
+  private relay(sender: Participant, receiver: Participant, packet: Uint8Array): void {
+    // The decrypted packet is a view owned by the sender's transport: rewrite a copy.
+    const copy = this.forwardBuffer.subarray(0, packet.length);
+    copy.set(packet);
+    receiver.rewriter.rewrite(copy, sender.sourceId);
+    receiver.transport.sendRtp(copy);
   }
 
   private remove(p: Participant): void {
