@@ -2,11 +2,15 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import {
   buildOffer,
+  capacity,
   LatencyHistogram,
   type LoadResult,
   parseAnswer,
+  parseLoadArgs,
+  pointOf,
   runLoad,
   summaryLine,
+  sweepSvg,
 } from '@rtcseal/bench-load';
 
 /**
@@ -111,4 +115,55 @@ test("a caller's offer is a browser's audio offer, and it reads what it needs fr
     iceLite: true,
   });
   assert.match(String(parseAnswer('v=0\r\na=ice-ufrag:x\r\na=ice-pwd:y\r\n')), /fingerprint/);
+});
+
+test('a sweep point is within the limits only with no failure, loss <= 0.1% and p99 <= 10 ms; the chart draws each target', () => {
+  const result = (calls: number, lossPercent: number, p99: number, failed = 0) =>
+    ({
+      target: 'rtcseal',
+      calls,
+      failed,
+      packets: { lossPercent },
+      latencyMs: { p50: 1, p99, max: p99 },
+      server: { cpuMsPerCallSecond: 3, cpuPercent: 10 },
+    }) as unknown as LoadResult;
+  assert.equal(pointOf(result(10, 0.1, 10)).withinLimits, true);
+  assert.equal(pointOf(result(10, 0.11, 1)).withinLimits, false);
+  assert.equal(pointOf(result(10, 0, 10.5)).withinLimits, false);
+  assert.equal(pointOf(result(10, 0, 1, 1)).withinLimits, false);
+  const points = [
+    pointOf(result(10, 0, 1)),
+    pointOf(result(20, 0.5, 30)),
+    { ...pointOf(result(10, 0, 2)), target: 'werift' as const },
+  ];
+  assert.equal(capacity(points, 'rtcseal'), 10);
+  assert.equal(capacity(points, 'werift'), 10);
+  const svg = sweepSvg(points, 'test');
+  assert.match(svg, /^<svg /);
+  assert.equal(svg.match(/<polyline /g)?.length, 6, 'three panels x two targets');
+});
+
+test('pnpm load flags: counts, target, sweep; bad values name the flag', () => {
+  const c = parseLoadArgs([
+    '--calls',
+    '200',
+    '--workers',
+    '2',
+    '--seconds',
+    '30',
+    '--target',
+    'werift',
+    '--json',
+  ]);
+  assert.ok(c !== 'help');
+  assert.deepEqual(
+    [c.options.calls, c.options.workers, c.options.seconds, c.options.target, c.json, c.sweep],
+    [200, 2, 30, 'werift', true, undefined],
+  );
+  const s = parseLoadArgs(['--sweep', '--steps', '10,20', '--targets', 'rtcseal', '--svg', 'x.svg']);
+  assert.ok(s !== 'help');
+  assert.deepEqual(s.sweep, { steps: [10, 20], targets: ['rtcseal'], svg: 'x.svg' });
+  assert.throws(() => parseLoadArgs(['--target', 'janus']), /--target/);
+  assert.throws(() => parseLoadArgs(['--steps', '10,x']), /--steps/);
+  assert.throws(() => parseLoadArgs(['--calls']), /--calls needs a value/);
 });
