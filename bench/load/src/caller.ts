@@ -200,7 +200,7 @@ export class Caller {
       let n = 0;
       while (now >= this.nextRtpAt && n < MAX_CATCH_UP) {
         if (now - this.nextRtpAt > PACKET_INTERVAL_MS) this.ctx.ledger.lateSends++;
-        this.sendRtp(now);
+        this.sendRtp();
         this.nextRtpAt += PACKET_INTERVAL_MS;
         n++;
       }
@@ -375,7 +375,7 @@ export class Caller {
     }
   }
 
-  private sendRtp(now: number): void {
+  private sendRtp(): void {
     const p = this.plain;
     const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
     p[0] = 0x80;
@@ -385,7 +385,8 @@ export class Caller {
     v.setUint32(8, this.ssrc);
     v.setUint32(12, this.index);
     v.setUint32(16, this.rtpSeq);
-    v.setFloat64(20, now);
+    // The time of this send, not of the tick: a tick sends for many callers.
+    v.setFloat64(20, this.ctx.now());
     const measured = this.ctx.ledger.measuring;
     p[28] = measured ? FLAG_MEASURED : 0;
     this.seq = (this.seq + 1) & 0xffff;
