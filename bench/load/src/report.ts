@@ -46,10 +46,15 @@ export function detailLines(r: LoadResult): string[] {
       lines.push(
         `server rss growth after the first minute: ${r.server.rssGrowthAfterFirstMinutePercent.toFixed(1)}%`,
       );
+    if (r.server.idleCpuPercent !== undefined)
+      lines.push(`server idle (before the calls): ${r.server.idleCpuPercent.toFixed(1)}% of a core`);
     for (const [i, w] of (r.server.workers ?? []).entries()) {
+      const before = r.server.workersAtStart?.[i];
       const drops = w.drops && Object.keys(w.drops).length > 0 ? ` drops ${JSON.stringify(w.drops)}` : '';
+      const delta = (x: number | undefined, y: number | undefined) =>
+        x === undefined || y === undefined ? '?' : String(Math.round(x - y));
       lines.push(
-        `  worker ${i}: participants ${w.participants ?? '?'}  thread cpu ${w.threadCpuMs ?? '?'} ms${drops}`,
+        `  worker ${i}: participants ${w.participants ?? '?'}  thread cpu in the hold ${delta(w.threadCpuMs, before?.threadCpuMs)} ms  gc ${delta(w.gcMs, before?.gcMs)} ms${drops}`,
       );
     }
   }

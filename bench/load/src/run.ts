@@ -77,6 +77,10 @@ export interface LoadResult {
         readonly workers: ServerFigures['workers'];
         /** Participants still on the server after everyone hung up (and a grace period). */
         readonly participantsAfterHangUp: number | undefined;
+        /** % of a core the server spent with no call, measured for 2 s before the ramp. */
+        readonly idleCpuPercent: number | undefined;
+        /** The workers' figures at the start of the hold (with `workers`, at its end: the deltas). */
+        readonly workersAtStart: ServerFigures['workers'];
         /** Server RSS every RSS_SAMPLE_MS of the hold. */
         readonly rssSamples: ReadonlyArray<{ readonly atSeconds: number; readonly rss: number }>;
         /** RSS growth from the first minute of the hold to its end, %; undefined for holds under 2 min. */
@@ -146,7 +150,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       bindAddress: '127.0.0.1',
       now: () => performance.now(),
     };
+    // The server's own CPU with no call, to tell the per-call cost from what an idle process spends.
     const idle = await serverStats(base);
+    await sleep(2000);
+    const idleEnd = await serverStats(base);
+    const idleCpuPercent =
+      idle && idleEnd
+        ? ((idleEnd.cpu.user + idleEnd.cpu.system - idle.cpu.user - idle.cpu.system) /
+            1000 /
+            (idleEnd.uptimeMs - idle.uptimeMs)) *
+          100
+        : undefined;
     const run = randomBytes(3).toString('hex');
     for (let i = 0; i < callerCount; i++) callers.push(new Caller(i, `load-${run}-${i >> 1}`, ctx));
     ticker.timer = setInterval(() => {
@@ -243,6 +257,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         rssPerCallBytes: calls > 0 && idle ? (s1.rss - idle.rss) / calls : 0,
         workers: s1.workers,
         participantsAfterHangUp: after?.participants,
+        idleCpuPercent,
+        workersAtStart: s0.workers,
         rssSamples,
         rssGrowthAfterFirstMinutePercent: rssGrowth(rssSamples, s1.rss),
       };

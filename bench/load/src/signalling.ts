@@ -132,6 +132,8 @@ export async function serverStats(base: string): Promise<ServerFigures | undefin
 
 /** The part of a server's stats endpoint the load generator reads (the demo's and the baseline's). */
 export interface ServerFigures {
+  /** ms since the server started. */
+  readonly uptimeMs: number;
   readonly participants: number;
   /** process.cpuUsage(), µs. */
   readonly cpu: { readonly user: number; readonly system: number };
@@ -139,6 +141,7 @@ export interface ServerFigures {
   readonly workers?: ReadonlyArray<{
     readonly participants?: number;
     readonly threadCpuMs?: number;
+    readonly gcMs?: number;
     readonly packets?: { readonly received: number; readonly sent: number };
     readonly drops?: Record<string, number>;
     readonly failed?: string;

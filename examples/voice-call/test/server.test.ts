@@ -82,6 +82,8 @@ test('each worker has its own media port; both parties of a room land on the sam
   assert.ok(stats.rss > 0 && stats.cpu.user > 0);
   assert.equal(typeof alpha.packets.received, 'number');
   assert.ok(alpha.recvBufferSize > 0);
+  assert.ok(alpha.threadCpuMs !== undefined && alpha.threadCpuMs >= 0, 'thread CPU from /proc (Linux)');
+  assert.ok(alpha.gcMs >= 0 && alpha.eventLoopUtilization >= 0);
 });
 
 test('a room that empties frees its worker: leave releases the slot and the participant', async (t) => {
