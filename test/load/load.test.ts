@@ -52,6 +52,7 @@ test('20 callers through a 2-worker voice-call server: all connect, nothing is l
   assert.ok(r.server.cpuMsPerCallSecond > 0);
   assert.equal(r.server.participantsAfterHangUp, 0, 'close_notify ended every participant');
   assert.ok(r.floor && r.floor.cpuMsPerCallSecond > 0, 'the echo floor was measured');
+  assert.ok(r.floor.latencyMs.p50 !== undefined && r.floor.lost === 0, 'the echo returned every datagram');
 });
 
 test('the summary line has the documented shape', () => {

@@ -62,6 +62,12 @@ export function detailLines(r: LoadResult): string[] {
     lines.push(
       `floor (bare node:dgram echo, ${Math.round(r.floor.datagramsPerSecond)} datagrams/s): ${r.floor.cpuPercent.toFixed(0)}% of a core  ${r.floor.cpuMsPerCallSecond.toFixed(2)} ms CPU per call-second  lost ${r.floor.lost}`,
     );
+    const f = r.floor.latencyMs;
+    const added = (a: number | undefined, b: number | undefined) =>
+      a === undefined || b === undefined ? '-' : `${(a - b).toFixed(2)}ms`;
+    lines.push(
+      `latency through the bare echo: p50 ${ms(f.p50, 2)}  p99 ${ms(f.p99, 2)}  max ${ms(f.max, 2)}; the server adds p50 ${added(r.latencyMs.p50, f.p50)}  p99 ${added(r.latencyMs.p99, f.p99)}`,
+    );
     if (r.server)
       lines.push(`server / floor: ${(r.server.cpuMsPerCallSecond / r.floor.cpuMsPerCallSecond).toFixed(2)}x`);
   }

@@ -4,7 +4,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateCertificate } from '@rtcseal/dtls';
 import { Caller, type CallerContext, PACKET_INTERVAL_MS } from './caller.js';
-import { MediaLedger, quantile } from './ledger.js';
+import { LatencyHistogram, MediaLedger, quantile } from './ledger.js';
 import { type ServerProcess, startEcho, startServer } from './processes.js';
 import { leave, type ServerFigures, serverStats } from './signalling.js';
 
@@ -100,6 +100,12 @@ export interface LoadResult {
         readonly cpuPercent: number;
         readonly cpuMsPerCallSecond: number;
         readonly lost: number;
+        /** Send-to-echo time through the bare echo over the window, ms: the latency the path alone adds. */
+        readonly latencyMs: {
+          readonly p50: number | undefined;
+          readonly p99: number | undefined;
+          readonly max: number;
+        };
       }
     | undefined;
 }
@@ -345,12 +351,14 @@ async function measureFloor(
   const sockets: Socket[] = [];
   let sent = 0;
   let received = 0;
-  const payload = Buffer.alloc(datagramBytes, 0x80);
+  const latency = new LatencyHistogram();
+  let measuring = false;
   try {
     for (let i = 0; i < senders; i++) {
       const s = createSocket('udp4');
-      s.on('message', () => {
+      s.on('message', (msg: Buffer) => {
         received++;
+        if (measuring && msg.length >= 8) latency.add(performance.now() - msg.readDoubleLE(0));
       });
       await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
       sockets.push(s);
@@ -361,7 +369,10 @@ async function measureFloor(
       const now = performance.now();
       for (let i = 0; i < sockets.length; i++) {
         if (now >= next[i]!) {
-          sockets[i]!.send(payload, echo.port, '127.0.0.1');
+          // A buffer per datagram: a send the kernel queues keeps its buffer until it is done.
+          const d = Buffer.alloc(datagramBytes, 0x80);
+          d.writeDoubleLE(performance.now(), 0);
+          sockets[i]!.send(d, echo.port, '127.0.0.1');
           sent++;
           next[i] = next[i]! + PACKET_INTERVAL_MS;
           if (now >= next[i]!) next[i] = now + PACKET_INTERVAL_MS;
@@ -372,7 +383,9 @@ async function measureFloor(
     const c0 = await echo.cpu();
     const sent0 = sent;
     const t0 = performance.now();
+    measuring = true;
     await sleep(seconds * 1000);
+    measuring = false;
     const c1 = await echo.cpu();
     const t1 = performance.now();
     const sentInWindow = sent - sent0;
@@ -386,6 +399,7 @@ async function measureFloor(
       cpuPercent: (cpuMs / (t1 - t0)) * 100,
       cpuMsPerCallSecond: cpuMs / ((senders / 2) * windowS),
       lost: sent - received,
+      latencyMs: { p50: latency.quantile(0.5), p99: latency.quantile(0.99), max: latency.max },
     };
   } finally {
     for (const s of sockets) s.close();
