@@ -278,7 +278,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     return {
       target: options.target,
       calls: options.calls,
-      workers: options.url ? undefined : options.target === 'rtcseal' ? options.workers : 1,
+      // With --url, as many as the server's stats list (werift: one process, one loop).
+      workers: options.url
+        ? (s1?.workers?.length ?? (s1 ? 1 : undefined))
+        : options.target === 'rtcseal'
+          ? options.workers
+          : 1,
       callers: callerCount,
       connected: connected.length,
       failed: callerCount - connected.length,
