@@ -38,6 +38,10 @@ test('20 callers through a 2-worker voice-call server: all connect, nothing is l
     `each caller sent ~50 packets/s in the hold: ${r.packets.measured}`,
   );
   assert.equal(r.packets.lost, 0, 'no packet lost');
+  assert.ok(
+    r.generator.sendRatePercent > 50,
+    `the callers kept most of their rate: ${r.generator.sendRatePercent}%`,
+  );
   assert.equal(r.packets.echoed, 0, "every packet went to the caller's partner, none back to its sender");
   assert.deepEqual(r.packets.receiveDrops, {}, 'everything received authenticated');
   assert.ok(r.packets.rtcpSent >= 20, 'every caller sent RTCP');

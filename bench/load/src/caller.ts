@@ -14,7 +14,7 @@ import {
 } from '@rtcseal/ice-lite';
 import { SrtpSession } from '@rtcseal/srtp';
 import type { MediaLedger } from './ledger.js';
-import { type AnswerParameters, buildOffer, join, parseAnswer } from './signalling.js';
+import { type AnswerParameters, buildOffer, parseAnswer, type SignallingClient } from './signalling.js';
 
 /** Opus at 20 ms frames: 50 packets/s, 960 samples of the 48 kHz clock each. */
 export const PACKET_INTERVAL_MS = 20;
@@ -39,7 +39,7 @@ export type CallerState = 'new' | 'joining' | 'checking' | 'dtls' | 'connected' 
 
 /** What all callers of a run share. */
 export interface CallerContext {
-  readonly base: string;
+  readonly signalling: SignallingClient;
   readonly certificate: DtlsCertificate;
   readonly ledger: MediaLedger;
   /** RTP payload bytes per packet (Opus at ~32-40 kbit/s is 80-100). */
@@ -128,7 +128,7 @@ export class Caller {
       cname: `load${this.index}`,
       candidate: { address: this.ctx.bindAddress, port: socket.address().port },
     });
-    const joined = await join(this.ctx.base, this.room, offer);
+    const joined = await this.ctx.signalling.join(this.room, offer);
     if (this.state !== 'joining') return;
     if (!joined.ok) {
       this.fail(joined.reason);

@@ -4,5 +4,12 @@ export { type LoadCommand, parseLoadArgs } from './cli.js';
 export { LatencyHistogram, MediaLedger, quantile } from './ledger.js';
 export { detailLines, summaryLine } from './report.js';
 export { type LoadOptions, type LoadResult, runLoad } from './run.js';
-export { type AnswerParameters, buildOffer, type OfferParameters, parseAnswer } from './signalling.js';
+export {
+  type AnswerParameters,
+  buildOffer,
+  type OfferParameters,
+  parseAnswer,
+  type ServerFigures,
+  SignallingClient,
+} from './signalling.js';
 export { capacity, pointOf, runSweep, SWEEP_LIMITS, type SweepPoint, sweepSvg } from './sweep.js';

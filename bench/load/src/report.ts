@@ -33,7 +33,7 @@ export function detailLines(r: LoadResult): string[] {
     `setup: p50 ${ms(r.setupMs.p50, 0)}  p99 ${ms(r.setupMs.p99, 0)}  max ${ms(r.setupMs.max, 0)}`,
     `hold: ${r.holdSeconds.toFixed(1)} s  rtp sent ${r.packets.sent}  received ${r.packets.received}  measured ${r.packets.measured}  lost ${r.packets.lost}  echoed ${r.packets.echoed}  rtcp sent ${r.packets.rtcpSent}`,
     `latency through the server: p50 ${ms(r.latencyMs.p50, 2)}  p99 ${ms(r.latencyMs.p99, 2)}  max ${ms(r.latencyMs.max, 2)}`,
-    `generator: ${r.generator.cpuPercent.toFixed(0)}% of a core  event-loop delay max ${r.generator.eventLoopDelayMaxMs.toFixed(1)}ms  late sends ${r.packets.late}  send errors ${r.packets.sendErrors}`,
+    `generator: ${r.generator.cpuPercent.toFixed(0)}% of a core  send rate ${r.generator.sendRatePercent.toFixed(1)}%  event-loop delay max ${r.generator.eventLoopDelayMaxMs.toFixed(1)}ms  late sends ${r.packets.late}  send errors ${r.packets.sendErrors}`,
   ];
   if (Object.keys(r.failures).length > 0) lines.push(`failures: ${JSON.stringify(r.failures)}`);
   if (Object.keys(r.packets.receiveDrops).length > 0)
@@ -71,9 +71,13 @@ export function detailLines(r: LoadResult): string[] {
     if (r.server)
       lines.push(`server / floor: ${(r.server.cpuMsPerCallSecond / r.floor.cpuMsPerCallSecond).toFixed(2)}x`);
   }
-  if (r.generator.overloaded)
+  if (r.generator.cpuPercent > 80)
     lines.push(
       `WARNING: the generator used ${r.generator.cpuPercent.toFixed(0)}% of a core (> 80%): it may be the bottleneck`,
+    );
+  if (r.generator.sendRatePercent < 95)
+    lines.push(
+      `WARNING: the callers sent ${r.generator.sendRatePercent.toFixed(0)}% of their 50 packets/s: the generator did not get the CPU it needed, the figures understate the load`,
     );
   return lines;
 }

@@ -1,3 +1,5 @@
+import { Agent, request as httpRequest } from 'node:http';
+
 /** What a caller offers: one audio section as a browser writes it (RFC 8829 §5.2, RFC 8839). */
 export interface OfferParameters {
   readonly ufrag: string;
@@ -85,48 +87,94 @@ export function parseAnswer(sdp: string): AnswerParameters | string {
 
 export type JoinResponse = { ok: true; id: string; sdp: string } | { ok: false; reason: string };
 
-/** POST /api/join {room, sdp} -> {id, sdp}: the voice-call demo's signalling (and the baseline's). */
-export async function join(base: string, room: string, sdp: string): Promise<JoinResponse> {
-  try {
-    const res = await fetch(new URL('/api/join', base), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ room, sdp }),
-      signal: AbortSignal.timeout(20_000),
-    });
-    const body = (await res.json()) as { id?: unknown; sdp?: unknown; error?: unknown };
-    if (!res.ok) return { ok: false, reason: `join-http-${res.status}` };
-    if (typeof body.id !== 'string' || typeof body.sdp !== 'string')
-      return { ok: false, reason: 'join-bad-reply' };
-    return { ok: true, id: body.id, sdp: body.sdp };
-  } catch (err) {
-    return { ok: false, reason: `join-${(err as Error).name === 'TimeoutError' ? 'timeout' : 'error'}` };
-  }
-}
+/**
+ * The server's HTTP signalling as callers use it (POST /api/join, /api/leave, GET
+ * /api/server-stats). Requests share a small pool of keep-alive connections: a thousand callers
+ * arriving within seconds queue for a connection rather than open a thousand at once against the
+ * server's listen backlog.
+ */
+export class SignallingClient {
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-/** POST /api/leave {id}; true when the server knew the participant. */
-export async function leave(base: string, id: string): Promise<boolean> {
-  try {
-    const res = await fetch(new URL('/api/leave', base), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    await res.arrayBuffer();
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
+  constructor(readonly base: string) {}
 
-/** GET /api/server-stats as JSON, or undefined when the server does not answer. */
-export async function serverStats(base: string): Promise<ServerFigures | undefined> {
-  try {
-    const res = await fetch(new URL('/api/server-stats', base), { signal: AbortSignal.timeout(10_000) });
-    return res.ok ? ((await res.json()) as ServerFigures) : undefined;
-  } catch {
-    return undefined;
+  /** POST /api/join {room, sdp} -> {id, sdp}: the voice-call demo's signalling (and the baseline's). */
+  async join(room: string, sdp: string): Promise<JoinResponse> {
+    try {
+      const res = await this.request('POST', '/api/join', { room, sdp }, 30_000);
+      if (res.status !== 200) return { ok: false, reason: `join-http-${res.status}` };
+      const { id, sdp: answer } = res.json;
+      if (typeof id !== 'string' || typeof answer !== 'string')
+        return { ok: false, reason: 'join-bad-reply' };
+      return { ok: true, id, sdp: answer };
+    } catch (err) {
+      return {
+        ok: false,
+        reason: `join-${String((err as NodeJS.ErrnoException).code ?? 'error').toLowerCase()}`,
+      };
+    }
+  }
+
+  /** POST /api/leave {id}; true when the server knew the participant. */
+  async leave(id: string): Promise<boolean> {
+    try {
+      return (await this.request('POST', '/api/leave', { id }, 10_000)).status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  /** GET /api/server-stats as JSON, or undefined when the server does not answer. */
+  async serverStats(): Promise<ServerFigures | undefined> {
+    try {
+      const res = await this.request('GET', '/api/server-stats', undefined, 10_000);
+      return res.status === 200 ? (res.json as unknown as ServerFigures) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  /** One JSON request; resolves with the status and parsed body, rejects with a coded error. */
+  private request(
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    timeoutMs: number,
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
+    const url = new URL(path, this.base);
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        url,
+        {
+          method,
+          agent: this.agent,
+          timeout: timeoutMs,
+          headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            let json: Record<string, unknown> = {};
+            try {
+              json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+            } catch {
+              // A body that is not JSON: the status still tells what happened.
+            }
+            resolve({ status: res.statusCode ?? 0, json });
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+      req.on('error', reject);
+      req.end(payload);
+    });
   }
 }
 
