@@ -118,8 +118,16 @@ export class Caller {
     const socket = createSocket(this.ctx.bindAddress.includes(':') ? 'udp6' : 'udp4');
     this.socket = socket;
     socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo));
+    const bound = await new Promise<boolean>((resolve) => {
+      // Out of ports or descriptors: this caller fails, the run goes on.
+      socket.once('error', () => resolve(false));
+      socket.bind(0, this.ctx.bindAddress, () => resolve(true));
+    });
+    if (!bound) {
+      this.fail('bind-error');
+      return;
+    }
     socket.on('error', () => this.ctx.ledger.sendErrors++);
-    await new Promise<void>((resolve) => socket.bind(0, this.ctx.bindAddress, resolve));
     const offer = buildOffer({
       ufrag: this.ufrag,
       pwd: this.pwd,
