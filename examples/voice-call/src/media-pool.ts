@@ -173,6 +173,24 @@ interface Placement {
 const ROOM_NAME = /^[A-Za-z0-9_-]{1,32}$/;
 
 /**
+ * Starts every host; if one fails (its port taken, say), stops the others before rethrowing, so a
+ * failed start leaves no worker thread behind.
+ */
+async function startAll(
+  starts: ReadonlyArray<() => Promise<MediaBackend>>,
+  onAbort: () => void,
+): Promise<MediaBackend[]> {
+  const settled = await Promise.allSettled(starts.map((start) => start()));
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!failure) return settled.map((r) => (r as PromiseFulfilledResult<MediaBackend>).value);
+  onAbort();
+  await Promise.all(
+    settled.map((r) => (r.status === 'fulfilled' ? r.value.close().catch(() => {}) : undefined)),
+  );
+  throw failure.reason;
+}
+
+/**
  * Admission and placement for every media host. A room lives on one host from its first join to
  * its last leave, so both parties of a call share a thread and a relay never crosses threads; a
  * new room goes to the host with the fewest participants. The caps (in total, per client, per room)
@@ -220,19 +238,24 @@ export class MediaPool {
     const hosts: MediaBackend[] =
       workers === 0
         ? [await LocalBackend.start({ ...options.socket, port: portOf(0) }, certificate, log, onLeft)]
-        : await Promise.all(
-            Array.from({ length: workers }, (_, i) =>
-              ThreadBackend.start(
-                {
-                  socket: { ...options.socket, port: portOf(i) },
-                  certPem: certificate.certPem(),
-                  keyPem: certificate.keyPem(),
-                },
-                log,
-                onLeft,
-                onExit(i),
-              ),
+        : await startAll(
+            Array.from(
+              { length: workers },
+              (_, i) => () =>
+                ThreadBackend.start(
+                  {
+                    socket: { ...options.socket, port: portOf(i) },
+                    certPem: certificate.certPem(),
+                    keyPem: certificate.keyPem(),
+                  },
+                  log,
+                  onLeft,
+                  onExit(i),
+                ),
             ),
+            () => {
+              closing = true;
+            },
           );
     pool = new MediaPool(hosts, limits, () => {
       closing = true;

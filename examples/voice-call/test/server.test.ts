@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
 import test from 'node:test';
 import { type DtlsCertificate, generateCertificate } from '@rtcseal/dtls';
 import { parseArgs, type RunningVoiceCall, type ServerStats, startVoiceCall } from '../src/server.js';
@@ -144,6 +145,42 @@ test('a bad SDP is a 400 and takes no slot', async (t) => {
   const bad = await post(server, '/api/join', { room: 'x', sdp: 'v=0\r\n' });
   assert.equal(bad.status, 400);
   assert.equal((await join(server, 'x')).status, 200);
+});
+
+async function bindUdp(port: number): Promise<Socket | undefined> {
+  const s = createSocket('udp4');
+  return new Promise((resolve) => {
+    s.once('error', () => {
+      s.close();
+      resolve(undefined);
+    });
+    s.bind(port, '127.0.0.1', () => resolve(s));
+  });
+}
+
+test('a worker that cannot bind its port fails the start, and the workers that did start are stopped', async () => {
+  // Find two consecutive free ports and hold the second one.
+  let held: Socket | undefined;
+  let first = 0;
+  for (let attempt = 0; attempt < 20 && !held; attempt++) {
+    const probe = (await bindUdp(0))!;
+    first = probe.address().port;
+    probe.close();
+    if (first >= 65535) continue;
+    held = await bindUdp(first + 1);
+  }
+  assert.ok(held, 'two consecutive free ports');
+  try {
+    await assert.rejects(start({ workers: 2, mediaPort: first }), /EADDRINUSE/);
+    // Worker 0 binds `first`; that the port is free a while later shows the worker was stopped,
+    // not left running (the wait lets a worker that outlived the failed start finish binding).
+    await new Promise((r) => setTimeout(r, 1000));
+    const again = await bindUdp(first);
+    assert.ok(again, 'the first worker released its port');
+    again.close();
+  } finally {
+    held.close();
+  }
 });
 
 test('command-line flags set the caps, workers, media socket and buffers; bad values name the flag', () => {
