@@ -98,6 +98,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const log = (line: string) => console.error(line);
+  // Exit through process.exit on Ctrl+C, so that the servers it started (detached) are stopped.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   if (parsed.sweep) {
     const { steps, targets, svg } = parsed.sweep;
     const points = await runSweep({ ...parsed.options, steps, targets, log }, (p, r) => {

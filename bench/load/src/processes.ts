@@ -44,7 +44,8 @@ export async function startServer(launch: ServerLaunch): Promise<ServerProcess> 
           ...(launch.recvBufferSize ? ['--recv-buffer', String(launch.recvBufferSize)] : []),
         ]
       : ['--port', '0', ...(launch.recvBufferSize ? ['--recv-buffer', String(launch.recvBufferSize)] : [])];
-  const child = fork(script, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = fork(script, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
+  killOnExit(child);
   const lines = createInterface({ input: child.stdout! });
   const errors: string[] = [];
   child.stderr!.on('data', (d: Buffer) => {
@@ -80,8 +81,9 @@ export async function startEcho(recvBufferSize: number | undefined): Promise<Ech
   const child = fork(
     fileURLToPath(new URL('./echo-server.js', import.meta.url)),
     ['127.0.0.1', String(recvBufferSize ?? 0)],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true },
   );
+  killOnExit(child);
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port: number }) => resolve(m.port));
     child.once('exit', (code) => reject(new Error(`the echo server exited (${code})`)));
@@ -95,6 +97,20 @@ export async function startEcho(recvBufferSize: number | undefined): Promise<Ech
       }),
     stop: () => stopChild(child),
   };
+}
+
+/**
+ * The server and the echo run in sessions of their own (detached), as a deployed server does: where
+ * the scheduler shares CPU between sessions (Linux autogroups), a server in the generator's session
+ * would be measured on the generator's share of the machine. Being detached, they are killed
+ * explicitly when this process exits, however it exits.
+ */
+function killOnExit(child: ChildProcess): void {
+  const kill = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', kill);
+  child.once('exit', () => process.off('exit', kill));
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
