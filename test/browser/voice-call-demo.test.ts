@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import test from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type RunningVoiceCall, startVoiceCall } from '@rtcseal/example-voice-call';
@@ -89,11 +90,23 @@ if (insideLoopbackNamespace()) {
       // The server saw both directions authenticate, with nothing dropped.
       for (const page of [a, b]) {
         const id = (await view(page)).id!;
-        const stats = server.sfu.view(id)!.transport;
+        const stats = (await server.participant(id))!.transport;
         assert.ok(stats.rtpReceived > 50 && stats.rtpSent > 50, JSON.stringify(stats));
         assert.deepEqual(stats.drops, {}, `no SRTP drops: ${JSON.stringify(stats.drops)}`);
       }
-      assert.equal(server.sfu.participantCount, 2);
+      const serverStats = await server.stats();
+      assert.equal(serverStats.participants, 2);
+      assert.equal(
+        serverStats.workers.length,
+        availableParallelism(),
+        'one media worker per core by default',
+      );
+      // Both parties of the room share one media worker: the relay never crosses threads.
+      const hosts = serverStats.workers.filter((w) => 'participants' in w && w.participants > 0);
+      assert.deepEqual(
+        hosts.map((w) => ('participants' in w ? w.participants : 0)),
+        [2],
+      );
 
       // A third person is refused with a clear error, not silently ignored.
       const c = await join(chromium, server, 'duo');

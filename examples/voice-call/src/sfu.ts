@@ -27,6 +27,18 @@ export interface Participant {
   readonly client: string;
 }
 
+/** Called when a participant leaves, whatever the cause (leave(), hang-up, consent expiry). */
+export type LeaveListener = (participant: Participant) => void;
+
+/** What the SFU holds and has dropped, summed over its participants. */
+export interface VoiceSfuSummary {
+  readonly participants: number;
+  readonly connected: number;
+  readonly rooms: number;
+  /** Media dropped by the transports (SRTP authentication, replay, before keys), by reason. */
+  readonly drops: Record<string, number>;
+}
+
 export type JoinResult =
   | { ok: true; participant: Participant; answer: string }
   | { ok: false; status: number; error: string };
@@ -80,6 +92,7 @@ export class VoiceSfu {
     private readonly certificate: DtlsCertificate,
     private readonly log: (line: string) => void = () => {},
     limits: VoiceSfuLimits = {},
+    private readonly onLeave: LeaveListener = () => {},
   ) {
     this.maxParticipants = limits.maxParticipants ?? 200;
     this.maxPerClient = limits.maxPerClient ?? 8;
@@ -180,26 +193,46 @@ export class VoiceSfu {
     };
   }
 
+  /** O(participants): for a stats endpoint polled now and then, not per packet. */
+  summary(): VoiceSfuSummary {
+    const drops: Record<string, number> = {};
+    let connected = 0;
+    for (const p of this.byId.values()) {
+      const s = p.transport.stats();
+      if (s.state === 'connected') connected++;
+      for (const [reason, n] of Object.entries(s.drops)) drops[reason] = (drops[reason] ?? 0) + (n ?? 0);
+    }
+    return { participants: this.byId.size, connected, rooms: this.rooms.size, drops };
+  }
+
   close(): void {
     for (const p of [...this.byId.values()]) this.leave(p.id);
   }
 
-  /** Whom a sender's audio goes to: the other person, or back to the sender when alone. */
-  private receiversOf(sender: Participant): Participant[] {
-    const members = this.rooms.get(sender.room) ?? [];
-    const others = members.filter((m) => m !== sender && m.transport.state === 'connected');
-    return others.length > 0 ? others : [sender];
-  }
-
+  /**
+   * Relays a sender's packet to the other connected person in its room, or back to the sender when
+   * alone. Runs once per packet: it allocates nothing but the view of the shared copy buffer.
+   */
   private forward(sender: Participant, packet: Uint8Array): void {
     if (packet.length > this.forwardBuffer.length) return;
-    for (const receiver of this.receiversOf(sender)) {
-      // The decrypted packet is a view owned by the sender's transport: rewrite a copy.
-      const copy = this.forwardBuffer.subarray(0, packet.length);
-      copy.set(packet);
-      receiver.rewriter.rewrite(copy, sender.sourceId);
-      receiver.transport.sendRtp(copy);
+    const members = this.rooms.get(sender.room);
+    let relayed = false;
+    if (members) {
+      for (const m of members) {
+        if (m === sender || m.transport.state !== 'connected') continue;
+        this.relay(sender, m, packet);
+        relayed = true;
+      }
     }
+    if (!relayed) this.relay(sender, sender, packet);
+  }
+
+  private relay(sender: Participant, receiver: Participant, packet: Uint8Array): void {
+    // The decrypted packet is a view owned by the sender's transport: rewrite a copy.
+    const copy = this.forwardBuffer.subarray(0, packet.length);
+    copy.set(packet);
+    receiver.rewriter.rewrite(copy, sender.sourceId);
+    receiver.transport.sendRtp(copy);
   }
 
   private remove(p: Participant): void {
@@ -210,5 +243,6 @@ export class VoiceSfu {
     const members = (this.rooms.get(p.room) ?? []).filter((m) => m !== p);
     if (members.length === 0) this.rooms.delete(p.room);
     else this.rooms.set(p.room, members);
+    this.onLeave(p);
   }
 }

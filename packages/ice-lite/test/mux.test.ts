@@ -318,6 +318,64 @@ test('UdpMux.bind rejects a bad port naming the option', async () => {
   await assert.rejects(UdpMux.bind({ port: 70000 }), /options.port/);
 });
 
+test('UdpMux.bind with an IPv4 address alone binds a udp4 socket there and answers checks', async (t) => {
+  const mux = await UdpMux.bind({ address: '127.0.0.1' });
+  t.after(() => mux.close());
+  assert.equal(mux.address, '127.0.0.1');
+  assert.deepEqual(
+    mux.candidates.map((c) => [c.address, c.port]),
+    [['127.0.0.1', mux.port]],
+  );
+  mux.addSession({ ufrag: 'four', pwd: PWD });
+  const client = createSocket('udp4');
+  await new Promise<void>((r) => client.bind(0, '127.0.0.1', r));
+  t.after(() => client.close());
+  const reply = new Promise<Buffer>((resolve) => client.once('message', (m) => resolve(m)));
+  client.send(check('four', PWD, true), mux.port, '127.0.0.1');
+  const res = new StunMessage();
+  assert.equal(res.parse(await reply), 'ok');
+  assert.equal(res.type, StunMessageType.BindingSuccessResponse);
+});
+
+test('UdpMux.bind with an IPv6 address alone binds a udp6 socket; a type that cannot bind it is refused', async (t) => {
+  const mux = await UdpMux.bind({ address: '::1' });
+  t.after(() => mux.close());
+  assert.equal(mux.address, '::1');
+  await assert.rejects(UdpMux.bind({ type: 'udp6', address: '127.0.0.1' }), /options\.type udp6/);
+  await assert.rejects(UdpMux.bind({ type: 'udp4', address: '::' }), /options\.type udp4/);
+  await assert.rejects(UdpMux.bind({ address: 'localhost' }), /options\.address/);
+});
+
+test('UdpMux.bind sets the socket receive and send buffer sizes', async (t) => {
+  const plain = await UdpMux.bind({ address: '127.0.0.1' });
+  t.after(() => plain.close());
+  // Linux reports twice the value set (its bookkeeping), so compare against the OS default and
+  // the request rather than for equality.
+  const small = await UdpMux.bind({ address: '127.0.0.1', recvBufferSize: 16_384, sendBufferSize: 16_384 });
+  t.after(() => small.close());
+  assert.ok(small.recvBufferSize >= 16_384 && small.recvBufferSize < plain.recvBufferSize);
+  assert.ok(small.sendBufferSize >= 16_384 && small.sendBufferSize < plain.sendBufferSize);
+  const large = await UdpMux.bind({ address: '127.0.0.1', recvBufferSize: 1 << 20 });
+  t.after(() => large.close());
+  assert.ok(large.recvBufferSize > plain.recvBufferSize, `${large.recvBufferSize} > ${plain.recvBufferSize}`);
+});
+
+test('UdpMux counts a datagram the socket refuses and reports it to onError', async (t) => {
+  const errors: unknown[] = [];
+  const mux = await UdpMux.bind({ address: '127.0.0.1', onError: (e) => errors.push(e) });
+  t.after(() => mux.close());
+  // Broadcast without SO_BROADCAST: the kernel refuses the send (EACCES).
+  mux.router.transmit(RTP, '255.255.255.255', 9);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(mux.sendErrors, 1);
+  assert.equal(errors.length, 1);
+});
+
+test('UdpMux.bind rejects buffer sizes that are not positive integers, naming the option', async () => {
+  await assert.rejects(UdpMux.bind({ address: '127.0.0.1', recvBufferSize: 0 }), /options\.recvBufferSize/);
+  await assert.rejects(UdpMux.bind({ address: '127.0.0.1', sendBufferSize: 1.5 }), /options\.sendBufferSize/);
+});
+
 test('onCheck reports each passed check with its size, before onSelected; failed checks are not reported', () => {
   const events: string[] = [];
   const router = new UdpMuxRouter({ send: () => {} });
