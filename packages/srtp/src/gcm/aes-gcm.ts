@@ -1,4 +1,6 @@
 import { type Cipher, createCipheriv } from 'node:crypto';
+import { FirstUse } from '../self-test/first-use.js';
+import { GCM_ANSWERS } from '../self-test/known-answers.js';
 import { AesGcmPortable } from './aes-gcm-portable.js';
 import { AesGcmReference } from './aes-gcm-reference.js';
 import {
@@ -51,7 +53,7 @@ export function preferredGcmEngine(): GcmEngine {
 }
 
 /** The engine an AesGcm gets when none is named. */
-const defaultGcmEngine = preferredGcmEngine;
+const defaultGcmEngine = (): GcmEngine => GCM_ENGINE.get().engine;
 
 const ZERO_BLOCK = new Uint8Array(16);
 
@@ -65,11 +67,67 @@ export function gcmKernelMemoryBytes(): number {
 }
 
 /**
- * Which GHASH serves the packets below NATIVE_GCM_FROM_BYTES: WebAssembly SIMD, scalar
- * WebAssembly, or plain JavaScript where WebAssembly is disabled. For diagnostics.
+ * Which code serves AesGcm by default: GHASH in WebAssembly SIMD, scalar WebAssembly, plain
+ * JavaScript where WebAssembly is disabled, or node's own AES-GCM if that build failed its
+ * self-test. For diagnostics; runs the self-test if no AesGcm was made yet.
  */
-export function gcmGhashBuild(): 'wasm-simd' | 'wasm-scalar' | 'javascript' {
-  return KERNEL === undefined ? 'javascript' : KERNEL.simd ? 'wasm-simd' : 'wasm-scalar';
+export function gcmGhashBuild(): GcmBuild {
+  return GCM_ENGINE.get().engine.build;
+}
+
+/** The outcome of checking an engine: the engine that serves and, if the candidate failed, why. */
+export interface GcmEngineCheck {
+  readonly engine: GcmEngine;
+  /** The engine that was checked. */
+  readonly checked: GcmBuild;
+  readonly failure?: string;
+}
+
+/**
+ * Checks a GCM engine against the GCM specification's test cases 2 and 4 and RFC 7714 §16.1.1:
+ * seal gives the ciphertext and tag, open gives the plaintext back, and open refuses the tag with
+ * one bit flipped. If anything disagrees (or throws) node's AES-GCM serves instead.
+ */
+export function checkGcmEngine(engine: GcmEngine): GcmEngineCheck {
+  const fallback = (failure: string): GcmEngineCheck => ({
+    engine: { build: 'node-crypto' },
+    checked: engine.build,
+    failure,
+  });
+  try {
+    for (const [i, v] of GCM_ANSWERS.entries()) {
+      const gcm = new AesGcm(Buffer.from(v.key, 'hex'), engine);
+      const iv = Buffer.from(v.iv, 'hex');
+      const aad = Buffer.from(v.aad, 'hex');
+      const data = Buffer.from(v.plain, 'hex');
+      const tag = Buffer.alloc(16);
+      gcm.seal(iv, aad, data, 0, data.length, tag, 0);
+      if (data.toString('hex') !== v.cipher || tag.toString('hex') !== v.tag) {
+        return fallback(
+          `GCM known answer ${i + 1}: seal gave ${data.toString('hex')} / ${tag.toString('hex')}`,
+        );
+      }
+      tag[15] = tag[15]! ^ 1;
+      if (gcm.open(iv, aad, data, 0, data.length, tag, 0)) {
+        return fallback(`GCM known answer ${i + 1}: open accepted a flipped tag bit`);
+      }
+      tag[15] = tag[15]! ^ 1;
+      if (!gcm.open(iv, aad, data, 0, data.length, tag, 0) || data.toString('hex') !== v.plain) {
+        return fallback(`GCM known answer ${i + 1}: open refused or garbled the genuine message`);
+      }
+    }
+  } catch (e) {
+    return fallback(`GCM engine threw: ${String(e)}`);
+  }
+  return { engine, checked: engine.build };
+}
+
+/** The engine every AesGcm uses unless told otherwise: the preferred one, checked on first use. */
+const GCM_ENGINE = new FirstUse(() => checkGcmEngine(preferredGcmEngine()));
+
+/** The outcome of the GHASH self-test (runs it if no AesGcm was made yet). */
+export function gcmEngineStatus(): GcmEngineCheck {
+  return GCM_ENGINE.get();
 }
 
 /**
