@@ -24,7 +24,9 @@ export type FindingKind =
   /** The process stopped answering: killed by the watchdog. */
   | 'hang'
   /** A table (tuples, sessions) outgrew its bound. */
-  | 'unbounded-table';
+  | 'unbounded-table'
+  /** More than 3x the bytes received from an unverified address were sent to it. */
+  | 'amplification';
 
 export interface Finding {
   readonly kind: FindingKind;

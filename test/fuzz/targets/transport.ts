@@ -33,6 +33,7 @@ import { Prng } from '../prng.js';
  *
  * Invariants: nothing throws out of the router, its timers or the transport's; the transport is
  * `connected` only with the offer's fingerprint; the router's tuple table stays within its bound;
+ * the stranger's address never gets more than 3x the bytes that came from it;
  * off-path datagrams before our DTLS accepted the peer's hello do not keep the call from
  * connecting (unless a complete hello of the peer's role was among them, or another tuple used
  * the session's credentials).
@@ -173,9 +174,12 @@ function run(input: TransportInput, ctx: TransportTargetContext): Verdict {
 
   const toPeer: Uint8Array[] = [];
   let accepted = false;
+  let bytesToStranger = 0;
+  let bytesFromStranger = 0;
   const router = new UdpMuxRouter({
     rng,
     send: (bytes, address, port) => {
+      if (address === STRANGER.address && port === STRANGER.port) bytesToStranger += bytes.length;
       if (ourRole === 'server' && handshakeTypes(bytes).includes(2)) accepted = true;
       if (address === PEER.address && port === PEER.port && isDtls(bytes)) toPeer.push(bytes);
     },
@@ -252,6 +256,7 @@ function run(input: TransportInput, ctx: TransportTargetContext): Verdict {
   const send = (d: Uint8Array, from: Source, genuine: boolean) => {
     iterations++;
     const who = from === 'peer' ? PEER : STRANGER;
+    if (from === 'stranger') bytesFromStranger += d.length;
     if (!genuine && !accepted && isDtls(d)) {
       offPathBeforeAccept = true;
       const peerHello = ourRole === 'server' ? [1] : [2, 3];
@@ -344,6 +349,15 @@ function run(input: TransportInput, ctx: TransportTargetContext): Verdict {
       send(bindingRequest('good', false), 'peer', true);
   }
 
+  // DESIGN: before a peer is verified nothing sends it more than 3x what came from its address.
+  // The stranger never completes a handshake, so this holds for the whole run.
+  if (bytesToStranger > 3 * bytesFromStranger) {
+    findings.push({
+      kind: 'amplification',
+      signature: `transport as ${ourRole}`,
+      detail: `${bytesToStranger} bytes sent to a tuple that sent ${bytesFromStranger}`,
+    });
+  }
   const info = transport.connected;
   if (transport.state === 'connected') {
     const want = ctx.certificates.client.fingerprint('sha-256').toUpperCase();
