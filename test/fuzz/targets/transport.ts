@@ -387,6 +387,8 @@ function run(input: TransportInput, ctx: TransportTargetContext): Verdict {
     }
   }
   const connected = transport.state === 'connected';
-  transport.close();
+  // The application closing the call must not throw whatever the network did before.
+  broken = false;
+  guard('transport.close', () => transport.close());
   return { findings, connected };
 }
