@@ -26,7 +26,7 @@ import { Prng } from '../prng.js';
  * peer's source), let time pass. Afterwards the path turns honest and the run settles.
  *
  * Invariants, checked on every input:
- * - nothing throws out of handleDatagram, handleTimeout, pollTransmit, pollEvent (either engine);
+ * - nothing throws out of handleDatagram, handleTimeout, pollTransmit, pollEvent, close (either engine);
  * - `connected` only to the peer with the expected fingerprint, and with the peer's keys;
  * - the handshake ends (connected or closed) by its deadline, within a bounded number of steps;
  * - off-path datagrams sent before the engine accepted the peer's hello neither wedge nor end the
@@ -367,5 +367,9 @@ export function runDtlsInput(input: DtlsInput, ctx: DtlsTargetContext): Verdict 
       });
     }
   }
-  return { findings, connected: eut.state === 'connected' };
+  const connected = eut.state === 'connected';
+  // The application closing the engine must not throw whatever the network did before.
+  broken = false;
+  guard('eut.close', () => eut.close(now));
+  return { findings, connected };
 }
