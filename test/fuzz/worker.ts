@@ -88,9 +88,16 @@ async function main(): Promise<void> {
   const next = new Map(targets.map((t) => [t.name, config.startIndex[t.name] ?? 0]));
   const ran = new Map(targets.map((t) => [t.name, 0]));
   const seen = new Set<string>();
+  // Timed runs share the time equally between targets (the memory probe's GCs make its inputs
+  // slow; the others should not wait for it); counted runs go round-robin, input for input.
+  const spent = new Map(targets.map((t) => [t.name, 0]));
+  const order = (): FuzzTarget[] =>
+    config.runsPerTarget !== undefined
+      ? targets
+      : [[...targets].sort((a, b) => spent.get(a.name)! - spent.get(b.name)!)[0]!];
   for (;;) {
     let any = false;
-    for (const target of targets) {
+    for (const target of order()) {
       if (config.deadline !== undefined && Date.now() >= config.deadline) break;
       if (config.runsPerTarget !== undefined && ran.get(target.name)! >= config.runsPerTarget) continue;
       any = true;
@@ -102,6 +109,7 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       const verdict = runGuarded(target, input, ctx);
       const ms = performance.now() - t0;
+      spent.set(target.name, spent.get(target.name)! + ms);
       const findings: Finding[] = [...verdict.findings];
       if (ms > config.slowMs)
         findings.push({ kind: 'slow', signature: '', detail: `${ms.toFixed(0)} ms for one input` });
