@@ -7,11 +7,11 @@ import { sha1Compress } from './sha1-compress.js';
 export type Sha1Compress = (h: Int32Array, view: DataView, off: number) => void;
 
 /**
- * What computes HMAC-SHA1 below the native threshold: the JS compression, once it gave the known
- * answers, or node's Hmac for every message when it did not.
+ * What computes HMAC-SHA1 below the native threshold: the JS compression (sha1Compress), once it
+ * gave the known answers, or node's Hmac for every message when it did not.
  */
 export type Sha1Kernel =
-  | { readonly serves: 'javascript'; readonly compress: Sha1Compress }
+  | { readonly serves: 'javascript' }
   | { readonly serves: 'node-crypto'; readonly failure: string };
 
 /**
@@ -39,13 +39,14 @@ export class HmacSha1 {
   readonly #trailer = Buffer.alloc(4);
   readonly #digest = new Uint8Array(20);
   readonly #nativeThreshold: number;
-  readonly #compress: Sha1Compress;
+  /** Which code computes the MACs below `nativeThreshold` (all of them with 'node-crypto'). */
+  readonly serves: 'javascript' | 'node-crypto';
 
   /**
    * @param key HMAC key (any length; SRTP uses 20 bytes).
    * @param nativeThreshold message length (bytes) from which node:crypto's Hmac is used.
-   * @param kernel the SHA-1 compression to use (default: the one that passed its self-test at first
-   *   use; when it failed, node's Hmac serves every message whatever `nativeThreshold` says).
+   * @param kernel the outcome of the SHA-1 self-test (default: the one run at first use); when the
+   *   JS compression failed it, node's Hmac serves every message whatever `nativeThreshold` says.
    */
   constructor(
     key: Uint8Array,
@@ -53,9 +54,8 @@ export class HmacSha1 {
     kernel: Sha1Kernel = SHA1_KERNEL.get(),
   ) {
     if (!(key instanceof Uint8Array)) throw new TypeError('key must be a Uint8Array');
+    this.serves = kernel.serves;
     this.#nativeThreshold = kernel.serves === 'javascript' ? nativeThreshold : 0;
-    const compress = kernel.serves === 'javascript' ? kernel.compress : sha1Compress;
-    this.#compress = compress;
     this.#key = Buffer.from(key);
     let k: Uint8Array = key;
     if (k.length > 64) k = createHmacKeyDigest(k);
@@ -64,10 +64,10 @@ export class HmacSha1 {
     for (let i = 0; i < 64; i++) pad[i] = pad[i]! ^ 0x36;
     initState(this.#inner);
     const padView = new DataView(pad.buffer);
-    compress(this.#inner, padView, 0);
+    sha1Compress(this.#inner, padView, 0);
     for (let i = 0; i < 64; i++) pad[i] = pad[i]! ^ (0x36 ^ 0x5c);
     initState(this.#outer);
-    compress(this.#outer, padView, 0);
+    sha1Compress(this.#outer, padView, 0);
     pad.fill(0);
     this.#outerBlock[20] = 0x80;
     this.#outerBlock[62] = ((64 + 20) * 8) >>> 8;
@@ -105,9 +105,8 @@ export class HmacSha1 {
       this.#dataView = view;
     }
     const shift = data.byteOffset;
-    const compress = this.#compress;
     while (off < fullEnd) {
-      compress(h, view, shift + off);
+      sha1Compress(h, view, shift + off);
       off += 64;
     }
     // Tail: remaining bytes, the 32-bit trailer, 0x80, zero fill and the 64-bit bit length.
@@ -128,8 +127,8 @@ export class HmacSha1 {
     const bits = (64 + (end - start) + 4) * 8;
     tv.setUint32(tailLength - 8, Math.floor(bits / 0x100000000));
     tv.setUint32(tailLength - 4, bits >>> 0);
-    compress(h, tv, 0);
-    if (tailLength === 128) compress(h, tv, 64);
+    sha1Compress(h, tv, 0);
+    if (tailLength === 128) sha1Compress(h, tv, 64);
 
     // Outer hash: one block holding the 20-byte inner digest; its padding and length
     // ((64 + 20) * 8 bits) were written once at construction.
@@ -144,7 +143,7 @@ export class HmacSha1 {
     h[2] = this.#outer[2]!;
     h[3] = this.#outer[3]!;
     h[4] = this.#outer[4]!;
-    compress(h, ov, 0);
+    sha1Compress(h, ov, 0);
     for (let i = 0; i < tagLength; i++) {
       out[outOffset + i] = (h[i >> 2]! >>> (24 - 8 * (i & 3))) & 0xff;
     }
@@ -209,42 +208,38 @@ function createHmacKeyDigest(key: Uint8Array): Uint8Array {
 }
 
 /**
- * Checks a SHA-1 compression against FIPS 180-4's examples and, through HmacSha1's own JS path,
- * RFC 2202's HMAC answers. The kernel it returns serves only if every answer matched; otherwise
- * node's Hmac serves (and `failure` says what disagreed). A kernel that throws fails.
+ * Checks a SHA-1 compression against FIPS 180-4's examples and RFC 2202's HMAC answers (HMAC
+ * built on it as RFC 2104 writes it). The JS path serves only if every answer matched; otherwise
+ * node's Hmac serves (and `failure` says what disagreed). A compression that throws fails.
  */
 export function checkSha1Kernel(compress: Sha1Compress): Sha1Kernel {
-  const candidate: Sha1Kernel = { serves: 'javascript', compress };
   try {
     for (const { message, digest } of SHA1_ANSWERS) {
-      const got = sha1WithCompress(compress, Buffer.from(message));
+      const got = sha1WithCompress(compress, Buffer.from(message)).toString('hex');
       if (got !== digest) return { serves: 'node-crypto', failure: `SHA-1("${message}") gave ${got}` };
     }
     for (const { key, data, mac } of HMAC_SHA1_ANSWERS) {
-      // HmacSha1's input is "bytes || 32-bit trailer": the last four bytes of the data are the trailer.
-      const bytes = Buffer.from(data, 'hex');
-      const end = bytes.length - 4;
-      const out = new Uint8Array(20);
-      new HmacSha1(Buffer.from(key, 'hex'), Number.POSITIVE_INFINITY, candidate).macWithTrailer(
-        bytes,
-        0,
-        end,
-        bytes.readUInt32BE(end),
-        out,
-        0,
-        20,
+      const got = hmacWithCompress(compress, Buffer.from(key, 'hex'), Buffer.from(data, 'hex')).toString(
+        'hex',
       );
-      const got = Buffer.from(out).toString('hex');
       if (got !== mac) return { serves: 'node-crypto', failure: `HMAC-SHA1 (RFC 2202) gave ${got}` };
     }
   } catch (e) {
     return { serves: 'node-crypto', failure: `SHA-1 kernel threw: ${String(e)}` };
   }
-  return candidate;
+  return { serves: 'javascript' };
+}
+
+/** RFC 2104: H((K ^ opad) || H((K ^ ipad) || data)), K hashed first when longer than a block. */
+function hmacWithCompress(compress: Sha1Compress, key: Buffer, data: Buffer): Buffer {
+  const k = Buffer.alloc(64);
+  (key.length > 64 ? sha1WithCompress(compress, key) : key).copy(k);
+  const inner = sha1WithCompress(compress, Buffer.concat([k.map((b) => b ^ 0x36), data]));
+  return sha1WithCompress(compress, Buffer.concat([k.map((b) => b ^ 0x5c), inner]));
 }
 
 /** SHA-1 of a whole message with the given compression (padding per FIPS 180-4 §5.1.1). */
-function sha1WithCompress(compress: Sha1Compress, message: Uint8Array): string {
+function sha1WithCompress(compress: Sha1Compress, message: Uint8Array): Buffer {
   const padded = new Uint8Array(Math.ceil((message.length + 9) / 64) * 64);
   padded.set(message);
   padded[message.length] = 0x80;
@@ -255,11 +250,32 @@ function sha1WithCompress(compress: Sha1Compress, message: Uint8Array): string {
   for (let off = 0; off < padded.length; off += 64) compress(h, view, off);
   const out = Buffer.alloc(20);
   for (let i = 0; i < 5; i++) out.writeInt32BE(h[i]!, 4 * i);
-  return out.toString('hex');
+  return out;
 }
 
-/** The compression every HmacSha1 uses unless told otherwise: sha1Compress, checked on first use. */
-const SHA1_KERNEL = new FirstUse(() => checkSha1Kernel(sha1Compress));
+/**
+ * Whether HmacSha1's own JS path (pads hashed once, tail with the trailer, outer block) gives the
+ * RFC 2202 answers when its compression does: the input "bytes || trailer" takes the answer's data
+ * with its last four bytes as the trailer.
+ */
+export function checkHmacSha1Path(): Sha1Kernel {
+  for (const { key, data, mac } of HMAC_SHA1_ANSWERS) {
+    const bytes = Buffer.from(data, 'hex');
+    const end = bytes.length - 4;
+    const out = new Uint8Array(20);
+    const hmac = new HmacSha1(Buffer.from(key, 'hex'), Number.POSITIVE_INFINITY, { serves: 'javascript' });
+    hmac.macWithTrailer(bytes, 0, end, bytes.readUInt32BE(end), out, 0, 20);
+    const got = Buffer.from(out).toString('hex');
+    if (got !== mac) return { serves: 'node-crypto', failure: `HmacSha1 JS path (RFC 2202) gave ${got}` };
+  }
+  return { serves: 'javascript' };
+}
+
+/** What every HmacSha1 uses unless told otherwise: sha1Compress and the JS path, checked on first use. */
+const SHA1_KERNEL = new FirstUse((): Sha1Kernel => {
+  const compression = checkSha1Kernel(sha1Compress);
+  return compression.serves === 'javascript' ? checkHmacSha1Path() : compression;
+});
 
 /** The outcome of the SHA-1 self-test (runs it if no HmacSha1 was made yet). */
 export function sha1KernelStatus(): Sha1Kernel {
