@@ -1,7 +1,13 @@
-export { AesCounterMode } from './crypto/aes-counter-mode.js';
+export { type AesCmKernel, AesCounterMode } from './crypto/aes-counter-mode.js';
 export { HmacSha1 } from './crypto/hmac-sha1.js';
 export { sha1Compress } from './crypto/sha1-compress.js';
-export { AesGcm, type GcmPacket, gcmGhashBuild, gcmKernelMemoryBytes } from './gcm/aes-gcm.js';
+export {
+  AesGcm,
+  type GcmBuild,
+  type GcmPacket,
+  gcmGhashBuild,
+  gcmKernelMemoryBytes,
+} from './gcm/aes-gcm.js';
 export { aesCmPrf, deriveSessionKeys, KDF_LABEL, type SessionKeys } from './key-derivation.js';
 export {
   findSdesSuite,
@@ -32,6 +38,7 @@ export {
   type SdesParseResult,
   sdesSessionOptions,
 } from './sdes.js';
+export { type KernelSelfTest, type SrtpSelfTest, srtpSelfTest } from './self-test/index.js';
 export {
   SRTCP_MAX_PACKETS,
   SRTP_MAX_PACKETS,

@@ -245,7 +245,9 @@ export class SrtpSession {
       this.#srtpProtected += n;
       return outs;
     }
-    if (cm === undefined) {
+    // No shared keystream call without counter blocks of our own (null cipher, or node's AES-CTR
+    // serving after a failed self-test): packet by packet.
+    if (cm === undefined || !cm.batchable) {
       for (let i = 0; i < n; i++) outs[i] = this.protectRtp(packets[i]!);
       return outs;
     }
@@ -423,7 +425,7 @@ export class SrtpSession {
     const results = new Array<UnprotectRtpResult>(n);
     const cm = this.#rtp.counterMode;
     if (this.#rtp.gcm !== undefined && Array.isArray(packets)) return this.#openRtpBatch(packets);
-    if (cm === undefined || !Array.isArray(packets)) {
+    if (cm === undefined || !cm.batchable || !Array.isArray(packets)) {
       for (let i = 0; i < n; i++) results[i] = this.unprotectRtpInPlace(packets[i]!);
       return results;
     }

@@ -1,23 +1,20 @@
 import type { DtlsConfig } from '../../src/config.js';
 import { DtlsEngine } from '../../src/engine.js';
 import type { DtlsEvent } from '../../src/events.js';
+import { type LinkProfile, PathDirection, PERFECT_LINK } from './path.js';
 import { Prng } from './prng.js';
 
-/** How the simulated path mistreats datagrams, per direction. */
-export interface LinkProfile {
-  /** Probability a datagram is lost. */
-  readonly loss: number;
-  /** Probability a datagram is delivered twice. */
-  readonly duplicate: number;
-  /** Probability a datagram is held back long enough to overtake later ones. */
-  readonly reorder: number;
-  /** Datagrams larger than this are dropped (a path MTU). */
-  readonly mtu: number;
-  /** One-way delay range in ms. */
-  readonly delayMs: readonly [number, number];
-}
-
-export const PERFECT_LINK: LinkProfile = { loss: 0, duplicate: 0, reorder: 0, mtu: 65535, delayMs: [5, 5] };
+export {
+  CELLULAR_LINK,
+  type CorrelatedJitter,
+  type GilbertElliott,
+  LINK_PROFILES,
+  type LinkProfile,
+  type PathStats,
+  PERFECT_LINK,
+  type RateLimit,
+  WIFI_LINK,
+} from './path.js';
 
 export interface Delivery {
   readonly at: number;
@@ -35,6 +32,9 @@ export interface SimResult {
   /** Send times of every datagram each side emitted. */
   readonly clientSends: number[];
   readonly serverSends: number[];
+  /** What each direction of the path did (losses by cause, queue drops, duplicates). */
+  readonly toServer: PathDirection['stats'];
+  readonly toClient: PathDirection['stats'];
 }
 
 export interface SimOptions {
@@ -76,16 +76,9 @@ export function simulate(
       (c.state === 'connected' && s.state === 'connected') || c.state === 'closed' || s.state === 'closed');
   let now = 0;
 
+  const paths = { server: new PathDirection(link, prng), client: new PathDirection(link, prng) };
   const schedule = (bytes: Uint8Array, to: 'client' | 'server') => {
-    if (bytes.length > link.mtu) return;
-    if (prng.next() < link.loss) return;
-    const copies = prng.next() < link.duplicate ? 2 : 1;
-    for (let i = 0; i < copies; i++) {
-      const [lo, hi] = link.delayMs;
-      let delay = lo + prng.next() * (hi - lo);
-      if (prng.next() < link.reorder) delay += 10 + prng.next() * 50;
-      queue.push({ at: now + delay, to, bytes });
-    }
+    for (const at of paths[to].transit(bytes.length, now)) queue.push({ at, to, bytes });
   };
 
   const pump = () => {
@@ -127,7 +120,17 @@ export function simulate(
     if (st !== undefined && st <= now) server.handleTimeout(now);
     pump();
   }
-  return { client, server, clientEvents, serverEvents, now, clientSends, serverSends };
+  return {
+    client,
+    server,
+    clientEvents,
+    serverEvents,
+    now,
+    clientSends,
+    serverSends,
+    toServer: paths.server.stats,
+    toClient: paths.client.stats,
+  };
 }
 
 /** The 'connected' event of a run's side, if any. */

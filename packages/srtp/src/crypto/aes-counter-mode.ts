@@ -1,4 +1,13 @@
 import { type Cipher, createCipheriv } from 'node:crypto';
+import { FirstUse } from '../self-test/first-use.js';
+import { AES_CM_ANSWERS } from '../self-test/known-answers.js';
+
+/**
+ * What makes the AES-CM keystream: counter blocks laid out here and encrypted by one long-lived
+ * AES-ECB cipher ('ecb-counter-blocks'), or node's own AES-CTR per packet ('node-crypto'), the
+ * fallback when the former fails its self-test.
+ */
+export type AesCmKernel = 'ecb-counter-blocks' | 'node-crypto';
 
 /**
  * AES in Counter Mode as SRTP uses it (RFC 3711 §4.1.1): the keystream for a packet is
@@ -8,9 +17,20 @@ import { type Cipher, createCipheriv } from 'node:crypto';
  * One `aes-*-ecb` cipher is created per session key and kept for the life of the context; the
  * counter blocks are laid out in a reusable buffer and encrypted with one `update()` call, which
  * is much cheaper than creating a CTR cipher per packet. The keystream is XORed in JS.
+ * With the 'node-crypto' kernel, `xor`, `xorWithLookahead` and `keystreamFromPrefix` run node's
+ * AES-CTR instead (a cipher per call), and `batchable` is false.
  */
 export class AesCounterMode {
   readonly #cipher: Cipher;
+  readonly #key: Buffer;
+  readonly #ctrAlgorithm: 'aes-128-ctr' | 'aes-256-ctr';
+  /** Which code makes the keystream. */
+  readonly kernel: AesCmKernel;
+  /**
+   * Whether `writeCounters`, `generate` and `xorKeystream` (one keystream for a batch of packets)
+   * are the kernel's path; false when node's AES-CTR serves, and callers go packet by packet.
+   */
+  readonly batchable: boolean;
   /** 14-byte session salt (k_s); its shift by 16 bits is the zero fill of the block counter. */
   readonly #salt: Uint8Array;
   #counters: Uint8Array;
@@ -24,10 +44,16 @@ export class AesCounterMode {
   /**
    * @param key AES-128 or AES-256 key (16 or 32 bytes).
    * @param salt 14-byte session salt, or undefined to use `keystreamFromPrefix` only (key derivation).
+   * @param kernel what makes the keystream (default: counter blocks through AES-ECB if that passed
+   *   its self-test at first use, else node's AES-CTR).
    */
-  constructor(key: Uint8Array, salt?: Uint8Array) {
+  constructor(key: Uint8Array, salt?: Uint8Array, kernel: AesCmKernel = AES_CM_KERNEL.get().serves) {
     if (key.length !== 16 && key.length !== 32) throw new RangeError('key must be 16 or 32 bytes');
     if (salt !== undefined && salt.length !== 14) throw new RangeError('salt must be 14 bytes');
+    this.kernel = kernel;
+    this.batchable = kernel === 'ecb-counter-blocks';
+    this.#key = Buffer.from(key);
+    this.#ctrAlgorithm = key.length === 16 ? 'aes-128-ctr' : 'aes-256-ctr';
     this.#cipher = createCipheriv(key.length === 16 ? 'aes-128-ecb' : 'aes-256-ecb', key, null);
     this.#cipher.setAutoPadding(false);
     this.#salt = new Uint8Array(14);
@@ -44,6 +70,13 @@ export class AesCounterMode {
    */
   xor(ssrc: number, indexHigh: number, indexLow: number, data: Uint8Array, start: number, end: number): void {
     if (end <= start) return;
+    if (!this.batchable) {
+      if ((end - start + 15) >>> 4 > 65536)
+        throw new RangeError('byteLength exceeds 2^16 AES blocks for one IV');
+      this.#setIv(ssrc, indexHigh, indexLow);
+      this.#nativeXor(data, start, end);
+      return;
+    }
     const blocks = this.writeCounters(0, ssrc, indexHigh, indexLow, end - start);
     const keystream = this.generate(blocks);
     this.xorKeystream(keystream, 0, data, start, end);
@@ -65,7 +98,7 @@ export class AesCounterMode {
     end: number,
   ): void {
     const blocks = (end - start + 15) >>> 4;
-    if (blocks > LOOKAHEAD_MAX_BLOCKS || blocks === 0) {
+    if (blocks > LOOKAHEAD_MAX_BLOCKS || blocks === 0 || !this.batchable) {
       this.xor(ssrc, Math.floor(index / 65536), index % 65536, data, start, end);
       return;
     }
@@ -105,6 +138,13 @@ export class AesCounterMode {
     const blocks = (byteLength + 15) >>> 4;
     // RFC 3711 §4.1.1: the block counter is 16 bits; more blocks would repeat keystream.
     if (blocks > 65536) throw new RangeError('byteLength exceeds 2^16 AES blocks for one IV');
+    this.#setIv(ssrc, indexHigh, indexLow);
+    this.#fillCounters(blockOffset, blocks);
+    return blocks;
+  }
+
+  /** IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16), block counter 0 (RFC 3711 §4.1.1). */
+  #setIv(ssrc: number, indexHigh: number, indexLow: number): void {
     const iv = this.#iv;
     const s = this.#salt;
     iv[0] = s[0]!;
@@ -123,8 +163,12 @@ export class AesCounterMode {
     iv[13] = s[13]! ^ (indexLow & 0xff);
     iv[14] = 0;
     iv[15] = 0;
-    this.#fillCounters(blockOffset, blocks);
-    return blocks;
+  }
+
+  /** data[start, end) ^= node's AES-CTR keystream from the IV in #iv. */
+  #nativeXor(data: Uint8Array, start: number, end: number): void {
+    const ctr = createCipheriv(this.#ctrAlgorithm, this.#key, this.#iv);
+    data.set(ctr.update(data.subarray(start, end)), start);
   }
 
   /**
@@ -136,6 +180,9 @@ export class AesCounterMode {
     this.#iv.set(prefix.subarray(0, 14));
     this.#iv[14] = 0;
     this.#iv[15] = 0;
+    if (!this.batchable) {
+      return createCipheriv(this.#ctrAlgorithm, this.#key, this.#iv).update(Buffer.alloc(byteLength));
+    }
     this.#fillCounters(0, blocks);
     return this.generate(blocks).subarray(0, byteLength);
   }
@@ -232,4 +279,69 @@ export class KeystreamLookahead {
   count = 0;
   strideBlocks = 0;
   keystream: Uint8Array = new Uint8Array(0);
+}
+
+/** The outcome of checking an AES-CM keystream path: what serves and, if it failed, why. */
+export interface AesCmKernelCheck {
+  readonly serves: AesCmKernel;
+  readonly failure?: string;
+}
+
+/**
+ * Checks an AES-CM implementation (made by `make`, with a key, a 14-byte salt or none) against
+ * RFC 3711 B.2 (keystream blocks 0-2 by `xor` and by `xorWithLookahead`), B.3 (the PRF through
+ * `keystreamFromPrefix`) and node's AES-CTR for consecutive packets across a ROC step (lookahead
+ * refill, unaligned data). If anything disagrees (or throws), node's AES-CTR serves instead.
+ */
+export function checkAesCounterMode(
+  make: (key: Uint8Array, salt: Uint8Array | undefined) => AesCounterMode,
+): AesCmKernelCheck {
+  const fail = (failure: string): AesCmKernelCheck => ({ serves: 'node-crypto', failure });
+  try {
+    const a = AES_CM_ANSWERS;
+    const cm = make(Buffer.from(a.key, 'hex'), Buffer.from(a.salt, 'hex'));
+    const stream = new Uint8Array(48);
+    cm.xor(0, 0, 0, stream, 0, 48);
+    if (Buffer.from(stream).toString('hex') !== a.keystream) return fail('RFC 3711 B.2 keystream by xor');
+    const ahead = new Uint8Array(48);
+    cm.xorWithLookahead(new KeystreamLookahead(), 0, 0, ahead, 0, 48);
+    if (Buffer.from(ahead).toString('hex') !== a.keystream)
+      return fail('RFC 3711 B.2 keystream by lookahead');
+
+    const prf = make(Buffer.from(a.prf.masterKey, 'hex'), undefined);
+    const x = Buffer.from(a.prf.masterSalt, 'hex'); // label 0 at index 0: x is the master salt
+    if (prf.keystreamFromPrefix(x, 16).toString('hex') !== a.prf.cipherKey) return fail('RFC 3711 B.3 PRF');
+
+    // Three packets of one SSRC across the ROC step, at an odd offset, against node's AES-CTR.
+    const key = Buffer.from(a.prf.masterKey, 'hex');
+    const salt = Buffer.from(a.salt, 'hex');
+    const checked = make(key, salt);
+    const lookahead = new KeystreamLookahead();
+    const ssrc = 0x9abcdef0;
+    for (const index of [0xfffe, 0xffff, 0x10000]) {
+      const data = new Uint8Array(3 + 37).fill(0x5a);
+      checked.xorWithLookahead(lookahead, ssrc, index, data, 3, 40);
+      const iv = Buffer.alloc(16);
+      salt.copy(iv);
+      iv.writeUInt32BE((iv.readUInt32BE(4) ^ ssrc) >>> 0, 4);
+      iv.writeUInt32BE((iv.readUInt32BE(8) ^ Math.floor(index / 65536)) >>> 0, 8);
+      iv.writeUInt16BE(iv.readUInt16BE(12) ^ (index & 0xffff), 12);
+      const expected = createCipheriv('aes-128-ctr', key, iv).update(Buffer.alloc(37, 0x5a));
+      if (!expected.equals(data.subarray(3)))
+        return fail(`keystream of packet index ${index} differs from AES-CTR`);
+    }
+  } catch (e) {
+    return fail(`AES-CM kernel threw: ${String(e)}`);
+  }
+  return { serves: 'ecb-counter-blocks' };
+}
+
+/** The AES-CM path every AesCounterMode uses unless told otherwise, checked on first use. */
+const AES_CM_KERNEL = new FirstUse(() =>
+  checkAesCounterMode((key, salt) => new AesCounterMode(key, salt, 'ecb-counter-blocks')),
+);
+
+/** The outcome of the AES-CM self-test (runs it if no AesCounterMode was made yet). */
+export function aesCmKernelStatus(): AesCmKernelCheck {
+  return AES_CM_KERNEL.get();
 }

@@ -1,5 +1,18 @@
 import { createHash, createHmac } from 'node:crypto';
+import { FirstUse } from '../self-test/first-use.js';
+import { HMAC_SHA1_ANSWERS, SHA1_ANSWERS } from '../self-test/known-answers.js';
 import { sha1Compress } from './sha1-compress.js';
+
+/** One SHA-1 compression of the 64-byte block at `off` of `view` into the state `h`. */
+export type Sha1Compress = (h: Int32Array, view: DataView, off: number) => void;
+
+/**
+ * What computes HMAC-SHA1 below the native threshold: the JS compression (sha1Compress), once it
+ * gave the known answers, or node's Hmac for every message when it did not.
+ */
+export type Sha1Kernel =
+  | { readonly serves: 'javascript' }
+  | { readonly serves: 'node-crypto'; readonly failure: string };
 
 /**
  * HMAC-SHA1 (RFC 2104, FIPS 180-4) for the SRTP/SRTCP authentication transform (RFC 3711 §4.2.1).
@@ -26,14 +39,23 @@ export class HmacSha1 {
   readonly #trailer = Buffer.alloc(4);
   readonly #digest = new Uint8Array(20);
   readonly #nativeThreshold: number;
+  /** Which code computes the MACs below `nativeThreshold` (all of them with 'node-crypto'). */
+  readonly serves: 'javascript' | 'node-crypto';
 
   /**
    * @param key HMAC key (any length; SRTP uses 20 bytes).
    * @param nativeThreshold message length (bytes) from which node:crypto's Hmac is used.
+   * @param kernel the outcome of the SHA-1 self-test (default: the one run at first use); when the
+   *   JS compression failed it, node's Hmac serves every message whatever `nativeThreshold` says.
    */
-  constructor(key: Uint8Array, nativeThreshold = DEFAULT_NATIVE_THRESHOLD) {
+  constructor(
+    key: Uint8Array,
+    nativeThreshold = DEFAULT_NATIVE_THRESHOLD,
+    kernel: Sha1Kernel = SHA1_KERNEL.get(),
+  ) {
     if (!(key instanceof Uint8Array)) throw new TypeError('key must be a Uint8Array');
-    this.#nativeThreshold = nativeThreshold;
+    this.serves = kernel.serves;
+    this.#nativeThreshold = kernel.serves === 'javascript' ? nativeThreshold : 0;
     this.#key = Buffer.from(key);
     let k: Uint8Array = key;
     if (k.length > 64) k = createHmacKeyDigest(k);
@@ -183,4 +205,79 @@ function initState(h: Int32Array): void {
 function createHmacKeyDigest(key: Uint8Array): Uint8Array {
   // Uses node's SHA-1 once at construction; not on the packet path.
   return new Uint8Array(createHash('sha1').update(key).digest());
+}
+
+/**
+ * Checks a SHA-1 compression against FIPS 180-4's examples and RFC 2202's HMAC answers (HMAC
+ * built on it as RFC 2104 writes it). The JS path serves only if every answer matched; otherwise
+ * node's Hmac serves (and `failure` says what disagreed). A compression that throws fails.
+ */
+export function checkSha1Kernel(compress: Sha1Compress): Sha1Kernel {
+  try {
+    for (const { message, digest } of SHA1_ANSWERS) {
+      const got = sha1WithCompress(compress, Buffer.from(message)).toString('hex');
+      if (got !== digest) return { serves: 'node-crypto', failure: `SHA-1("${message}") gave ${got}` };
+    }
+    for (const { key, data, mac } of HMAC_SHA1_ANSWERS) {
+      const got = hmacWithCompress(compress, Buffer.from(key, 'hex'), Buffer.from(data, 'hex')).toString(
+        'hex',
+      );
+      if (got !== mac) return { serves: 'node-crypto', failure: `HMAC-SHA1 (RFC 2202) gave ${got}` };
+    }
+  } catch (e) {
+    return { serves: 'node-crypto', failure: `SHA-1 kernel threw: ${String(e)}` };
+  }
+  return { serves: 'javascript' };
+}
+
+/** RFC 2104: H((K ^ opad) || H((K ^ ipad) || data)), K hashed first when longer than a block. */
+function hmacWithCompress(compress: Sha1Compress, key: Buffer, data: Buffer): Buffer {
+  const k = Buffer.alloc(64);
+  (key.length > 64 ? sha1WithCompress(compress, key) : key).copy(k);
+  const inner = sha1WithCompress(compress, Buffer.concat([k.map((b) => b ^ 0x36), data]));
+  return sha1WithCompress(compress, Buffer.concat([k.map((b) => b ^ 0x5c), inner]));
+}
+
+/** SHA-1 of a whole message with the given compression (padding per FIPS 180-4 §5.1.1). */
+function sha1WithCompress(compress: Sha1Compress, message: Uint8Array): Buffer {
+  const padded = new Uint8Array(Math.ceil((message.length + 9) / 64) * 64);
+  padded.set(message);
+  padded[message.length] = 0x80;
+  const view = new DataView(padded.buffer);
+  view.setUint32(padded.length - 4, (message.length * 8) >>> 0);
+  const h = new Int32Array(5);
+  initState(h);
+  for (let off = 0; off < padded.length; off += 64) compress(h, view, off);
+  const out = Buffer.alloc(20);
+  for (let i = 0; i < 5; i++) out.writeInt32BE(h[i]!, 4 * i);
+  return out;
+}
+
+/**
+ * Whether HmacSha1's own JS path (pads hashed once, tail with the trailer, outer block) gives the
+ * RFC 2202 answers when its compression does: the input "bytes || trailer" takes the answer's data
+ * with its last four bytes as the trailer.
+ */
+export function checkHmacSha1Path(): Sha1Kernel {
+  for (const { key, data, mac } of HMAC_SHA1_ANSWERS) {
+    const bytes = Buffer.from(data, 'hex');
+    const end = bytes.length - 4;
+    const out = new Uint8Array(20);
+    const hmac = new HmacSha1(Buffer.from(key, 'hex'), Number.POSITIVE_INFINITY, { serves: 'javascript' });
+    hmac.macWithTrailer(bytes, 0, end, bytes.readUInt32BE(end), out, 0, 20);
+    const got = Buffer.from(out).toString('hex');
+    if (got !== mac) return { serves: 'node-crypto', failure: `HmacSha1 JS path (RFC 2202) gave ${got}` };
+  }
+  return { serves: 'javascript' };
+}
+
+/** What every HmacSha1 uses unless told otherwise: sha1Compress and the JS path, checked on first use. */
+const SHA1_KERNEL = new FirstUse((): Sha1Kernel => {
+  const compression = checkSha1Kernel(sha1Compress);
+  return compression.serves === 'javascript' ? checkHmacSha1Path() : compression;
+});
+
+/** The outcome of the SHA-1 self-test (runs it if no HmacSha1 was made yet). */
+export function sha1KernelStatus(): Sha1Kernel {
+  return SHA1_KERNEL.get();
 }

@@ -1,5 +1,8 @@
 import { type Cipher, createCipheriv } from 'node:crypto';
+import { FirstUse } from '../self-test/first-use.js';
+import { GCM_ANSWERS } from '../self-test/known-answers.js';
 import { AesGcmPortable } from './aes-gcm-portable.js';
+import { AesGcmReference } from './aes-gcm-reference.js';
 import {
   type AesGcmCipher,
   checkGcmCall,
@@ -31,6 +34,27 @@ const KERNEL: GcmKernel | undefined =
     ? new GcmKernel(compileGcmKernel())
     : undefined;
 
+/**
+ * Which code serves an AesGcm around node's AES: GHASH in the WebAssembly kernel (SIMD or scalar
+ * build), GHASH in plain JavaScript (./aes-gcm-portable.ts), or node's own AES-GCM for every
+ * message (./aes-gcm-reference.ts, the fallback when a hand-written GHASH fails its self-test).
+ */
+export type GcmBuild = 'wasm-simd' | 'wasm-scalar' | 'javascript' | 'node-crypto';
+
+/** A GcmBuild with the kernel instance it runs on, for the WebAssembly builds. */
+export type GcmEngine =
+  | { readonly build: 'wasm-simd' | 'wasm-scalar'; readonly kernel: GcmKernel }
+  | { readonly build: 'javascript' | 'node-crypto' };
+
+/** The fastest engine this runtime offers, before any self-test: the shared kernel, else JavaScript. */
+export function preferredGcmEngine(): GcmEngine {
+  if (KERNEL === undefined) return { build: 'javascript' };
+  return { build: KERNEL.simd ? 'wasm-simd' : 'wasm-scalar', kernel: KERNEL };
+}
+
+/** The engine an AesGcm gets when none is named. */
+const defaultGcmEngine = (): GcmEngine => GCM_ENGINE.get().engine;
+
 const ZERO_BLOCK = new Uint8Array(16);
 
 /**
@@ -43,11 +67,67 @@ export function gcmKernelMemoryBytes(): number {
 }
 
 /**
- * Which GHASH serves the packets below NATIVE_GCM_FROM_BYTES: WebAssembly SIMD, scalar
- * WebAssembly, or plain JavaScript where WebAssembly is disabled. For diagnostics.
+ * Which code serves AesGcm by default: GHASH in WebAssembly SIMD, scalar WebAssembly, plain
+ * JavaScript where WebAssembly is disabled, or node's own AES-GCM if that build failed its
+ * self-test. For diagnostics; runs the self-test if no AesGcm was made yet.
  */
-export function gcmGhashBuild(): 'wasm-simd' | 'wasm-scalar' | 'javascript' {
-  return KERNEL === undefined ? 'javascript' : KERNEL.simd ? 'wasm-simd' : 'wasm-scalar';
+export function gcmGhashBuild(): GcmBuild {
+  return GCM_ENGINE.get().engine.build;
+}
+
+/** The outcome of checking an engine: the engine that serves and, if the candidate failed, why. */
+export interface GcmEngineCheck {
+  readonly engine: GcmEngine;
+  /** The engine that was checked. */
+  readonly checked: GcmBuild;
+  readonly failure?: string;
+}
+
+/**
+ * Checks a GCM engine against the GCM specification's test cases 2 and 4 and RFC 7714 §16.1.1:
+ * seal gives the ciphertext and tag, open gives the plaintext back, and open refuses the tag with
+ * one bit flipped. If anything disagrees (or throws) node's AES-GCM serves instead.
+ */
+export function checkGcmEngine(engine: GcmEngine): GcmEngineCheck {
+  const fallback = (failure: string): GcmEngineCheck => ({
+    engine: { build: 'node-crypto' },
+    checked: engine.build,
+    failure,
+  });
+  try {
+    for (const [i, v] of GCM_ANSWERS.entries()) {
+      const gcm = new AesGcm(Buffer.from(v.key, 'hex'), engine);
+      const iv = Buffer.from(v.iv, 'hex');
+      const aad = Buffer.from(v.aad, 'hex');
+      const data = Buffer.from(v.plain, 'hex');
+      const tag = Buffer.alloc(16);
+      gcm.seal(iv, aad, data, 0, data.length, tag, 0);
+      if (data.toString('hex') !== v.cipher || tag.toString('hex') !== v.tag) {
+        return fallback(
+          `GCM known answer ${i + 1}: seal gave ${data.toString('hex')} / ${tag.toString('hex')}`,
+        );
+      }
+      tag[15] = tag[15]! ^ 1;
+      if (gcm.open(iv, aad, data, 0, data.length, tag, 0)) {
+        return fallback(`GCM known answer ${i + 1}: open accepted a flipped tag bit`);
+      }
+      tag[15] = tag[15]! ^ 1;
+      if (!gcm.open(iv, aad, data, 0, data.length, tag, 0) || data.toString('hex') !== v.plain) {
+        return fallback(`GCM known answer ${i + 1}: open refused or garbled the genuine message`);
+      }
+    }
+  } catch (e) {
+    return fallback(`GCM engine threw: ${String(e)}`);
+  }
+  return { engine, checked: engine.build };
+}
+
+/** The engine every AesGcm uses unless told otherwise: the preferred one, checked on first use. */
+const GCM_ENGINE = new FirstUse(() => checkGcmEngine(preferredGcmEngine()));
+
+/** The outcome of the GHASH self-test (runs it if no AesGcm was made yet). */
+export function gcmEngineStatus(): GcmEngineCheck {
+  return GCM_ENGINE.get();
 }
 
 /**
@@ -98,9 +178,19 @@ export class AesGcm implements AesGcmCipher {
   readonly #key: Buffer;
   readonly #gcmAlgorithm: 'aes-128-gcm' | 'aes-256-gcm';
   readonly #ctrAlgorithm: 'aes-128-ctr' | 'aes-256-ctr';
-  readonly #portable: AesGcmPortable | undefined;
+  /** The WebAssembly kernel, or undefined when `#whole` serves every message. */
+  readonly #kernel: GcmKernel | undefined;
+  /** The plain-JavaScript or node:crypto AES-GCM serving every message when there is no kernel. */
+  readonly #whole: AesGcmPortable | AesGcmReference | undefined;
+  /** Which code serves this instance. */
+  readonly build: GcmBuild;
 
-  constructor(key: Uint8Array) {
+  /**
+   * @param key AES-128 or AES-256 key.
+   * @param engine which code runs GCM around node's AES (default: the build that passed its
+   *   self-test at first use; tests pass a build to check it alone).
+   */
+  constructor(key: Uint8Array, engine: GcmEngine = defaultGcmEngine()) {
     checkGcmKey(key);
     this.#key = Buffer.from(key);
     this.#gcmAlgorithm = key.length === 16 ? 'aes-128-gcm' : 'aes-256-gcm';
@@ -109,7 +199,14 @@ export class AesGcm implements AesGcmCipher {
     this.#ecb.setAutoPadding(false);
     // H = CIPH_K(0^128) (SP 800-38D §6.4).
     this.#hPowers = ghashKeyPowers(this.#ecb.update(ZERO_BLOCK), H_POWERS_BYTES / 16);
-    this.#portable = KERNEL === undefined ? new AesGcmPortable(key) : undefined;
+    this.build = engine.build;
+    this.#kernel = engine.build === 'wasm-simd' || engine.build === 'wasm-scalar' ? engine.kernel : undefined;
+    this.#whole =
+      engine.build === 'javascript'
+        ? new AesGcmPortable(key)
+        : engine.build === 'node-crypto'
+          ? new AesGcmReference(key)
+          : undefined;
   }
 
   seal(
@@ -122,8 +219,9 @@ export class AesGcm implements AesGcmCipher {
     tagOffset: number,
   ): void {
     checkGcmCall(iv, aad, data, start, end, tagOut, tagOffset);
-    if (KERNEL === undefined) {
-      this.#portable!.seal(iv, aad, data, start, end, tagOut, tagOffset);
+    const kernel = this.#kernel;
+    if (kernel === undefined) {
+      this.#whole!.seal(iv, aad, data, start, end, tagOut, tagOffset);
       return;
     }
     if (native(aad, start, end)) {
@@ -132,9 +230,9 @@ export class AesGcm implements AesGcmCipher {
     }
     const streamBlocks = blocksOf(end - start) + 1;
     const work = BUFFER_OFFSET + 16 * streamBlocks;
-    KERNEL.bytes(work + workSize(aad.length, end - start));
-    this.#keystream(KERNEL, iv, BUFFER_OFFSET, streamBlocks, work);
-    sealOne(KERNEL, BUFFER_OFFSET, work, aad, data, start, end, tagOut, tagOffset);
+    kernel.bytes(work + workSize(aad.length, end - start));
+    this.#keystream(kernel, iv, BUFFER_OFFSET, streamBlocks, work);
+    sealOne(kernel, BUFFER_OFFSET, work, aad, data, start, end, tagOut, tagOffset);
   }
 
   open(
@@ -147,15 +245,16 @@ export class AesGcm implements AesGcmCipher {
     tagOffset: number,
   ): boolean {
     checkGcmCall(iv, aad, data, start, end, tag, tagOffset);
-    if (KERNEL === undefined) return this.#portable!.open(iv, aad, data, start, end, tag, tagOffset);
+    const kernel = this.#kernel;
+    if (kernel === undefined) return this.#whole!.open(iv, aad, data, start, end, tag, tagOffset);
     if (native(aad, start, end)) {
-      return this.#openNative(KERNEL, iv, aad, data, start, end, tag, tagOffset);
+      return this.#openNative(kernel, iv, aad, data, start, end, tag, tagOffset);
     }
     const streamBlocks = blocksOf(end - start) + 1;
     const work = BUFFER_OFFSET + 16 * streamBlocks;
-    KERNEL.bytes(work + workSize(aad.length, end - start));
-    this.#keystream(KERNEL, iv, BUFFER_OFFSET, streamBlocks, work);
-    return openOne(KERNEL, BUFFER_OFFSET, work, aad, data, start, end, tag, tagOffset);
+    kernel.bytes(work + workSize(aad.length, end - start));
+    this.#keystream(kernel, iv, BUFFER_OFFSET, streamBlocks, work);
+    return openOne(kernel, BUFFER_OFFSET, work, aad, data, start, end, tag, tagOffset);
   }
 
   /**
@@ -166,18 +265,19 @@ export class AesGcm implements AesGcmCipher {
   sealBatch(packets: readonly GcmPacket[]): void {
     if (!Array.isArray(packets)) throw new TypeError('packets must be an array of GcmPacket');
     for (const p of packets) checkGcmCall(p.iv, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
-    if (KERNEL === undefined) {
-      for (const p of packets) this.#portable!.seal(p.iv, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
+    const kernel = this.#kernel;
+    if (kernel === undefined) {
+      for (const p of packets) this.#whole!.seal(p.iv, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
       return;
     }
-    const work = this.#batchKeystreams(KERNEL, packets);
+    const work = this.#batchKeystreams(kernel, packets);
     let stream = BUFFER_OFFSET;
     for (const p of packets) {
       if (native(p.aad, p.start, p.end)) {
         this.#sealNative(p.iv, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
         continue;
       }
-      sealOne(KERNEL, stream, work, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
+      sealOne(kernel, stream, work, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
       stream += 16 * (blocksOf(p.end - p.start) + 1);
     }
   }
@@ -193,23 +293,24 @@ export class AesGcm implements AesGcmCipher {
       throw new RangeError('verified must be a Uint8Array with room for one result per packet');
     }
     let count = 0;
-    if (KERNEL === undefined) {
+    const kernel = this.#kernel;
+    if (kernel === undefined) {
       packets.forEach((p, i) => {
-        const ok = this.#portable!.open(p.iv, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
+        const ok = this.#whole!.open(p.iv, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
         verified[i] = ok ? 1 : 0;
         if (ok) count++;
       });
       return count;
     }
-    const work = this.#batchKeystreams(KERNEL, packets);
+    const work = this.#batchKeystreams(kernel, packets);
     let stream = BUFFER_OFFSET;
     for (let i = 0; i < packets.length; i++) {
       const p = packets[i]!;
       let ok: boolean;
       if (native(p.aad, p.start, p.end)) {
-        ok = this.#openNative(KERNEL, p.iv, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
+        ok = this.#openNative(kernel, p.iv, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
       } else {
-        ok = openOne(KERNEL, stream, work, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
+        ok = openOne(kernel, stream, work, p.aad, p.data, p.start, p.end, p.tag, p.tagOffset);
         stream += 16 * (blocksOf(p.end - p.start) + 1);
       }
       verified[i] = ok ? 1 : 0;
