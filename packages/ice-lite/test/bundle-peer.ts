@@ -41,8 +41,10 @@ export function fixtureOffer(
 
 export class BundlePeer {
   readonly router: UdpMuxRouter;
-  /** Datagrams we sent to the peer, not yet taken by `pump`. */
-  readonly toPeer: Uint8Array[] = [];
+  /** Datagrams we sent to the peer (at any of its tuples), not yet taken by `pump`. */
+  readonly toPeer: Array<{ bytes: Uint8Array; port: number }> = [];
+  /** The peer's ICE agents by generation (an ICE restart adds one); each answers its own requests. */
+  readonly icePeers: ControllingPeer[] = [];
   readonly result: AnswerResult;
   dtls: DtlsEngine;
   readonly dtlsRole: 'client' | 'server';
@@ -65,8 +67,8 @@ export class BundlePeer {
     this.ice = ice;
     this.router = new UdpMuxRouter({
       send: (bytes, address, port) => {
-        assert.equal(`${address}:${port}`, `${PEER.address}:${PEER.port}`);
-        this.toPeer.push(bytes);
+        assert.equal(address, PEER.address);
+        this.toPeer.push({ bytes, port });
       },
     });
     this.result = WebRtcTransport.answer(offer, {
@@ -81,6 +83,7 @@ export class BundlePeer {
     this.ourUfrag = String(m.iceUfrag);
     this.ourPwd = String(m.icePwd);
     this.icePeer = new ControllingPeer(ice.ufrag, ice.pwd);
+    this.icePeers.push(this.icePeer);
     this.dtlsRole = m.setup === 'passive' ? 'client' : 'server';
     this.dtls = new DtlsEngine({
       role: this.dtlsRole,
@@ -102,6 +105,7 @@ export class BundlePeer {
     this.ourPwd = String(m.icePwd);
     this.ice = ice;
     this.icePeer = new ControllingPeer(ice.ufrag, ice.pwd);
+    this.icePeers.push(this.icePeer);
   }
 
   /** A Binding request of the controlling peer, signed with our password from the latest answer. */
@@ -134,20 +138,30 @@ export class BundlePeer {
         moved = true;
       }
       while (this.toPeer.length > 0) {
-        const d = this.toPeer.shift()!;
+        const { bytes: d, port } = this.toPeer.shift()!;
+        const at = { address: PEER.address, port };
         if (d[0]! >= 20 && d[0]! <= 63) this.dtls.handleDatagram(d, this.now());
         else if (isBindingRequest(d)) {
-          const a = this.icePeer.answer(d, OURS);
-          if (a) this.fromPeer(a);
-        } else if (d[0]! >= 128 && d[0]! <= 191) this.media.push(d);
+          if (this.unanswered.has(port)) continue;
+          for (const p of this.icePeers) {
+            const a = p.answer(d, OURS);
+            if (a) this.fromPeer(a, at);
+          }
+        } else if (d[0]! >= 128 && d[0]! <= 191) {
+          this.media.push(d);
+          this.mediaPorts.push(port);
+        }
         moved = true;
       }
       if (!moved) return;
     }
   }
 
-  /** SRTP and SRTCP we sent, still protected, in order. */
+  /** SRTP and SRTCP we sent, still protected, in order, and the peer's port each went to. */
   readonly media: Uint8Array[] = [];
+  readonly mediaPorts: number[] = [];
+  /** Ports of the peer whose requests from us go unanswered (a path not yet usable). */
+  readonly unanswered = new Set<number>();
 
   /** Nominating check, then DTLS: returns once both sides are connected. */
   connect(): void {
@@ -187,6 +201,7 @@ export class BundlePeer {
   received(): { rtp: Uint8Array[]; rtcp: Uint8Array[] } {
     const { rx } = this.srtp();
     const out = { rtp: [] as Uint8Array[], rtcp: [] as Uint8Array[] };
+    this.mediaPorts.length = 0;
     for (const d of this.media.splice(0)) {
       const pt = d[1]! & 0x7f;
       if (pt >= 64 && pt <= 95) {

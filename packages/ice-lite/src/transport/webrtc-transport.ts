@@ -24,8 +24,18 @@ import {
 } from '../rtp/bundle-demux.js';
 import { type RtpSendRefusal, SendStreamCheck } from '../rtp/send-streams.js';
 import { answerSetup } from '../sdp/answer.js';
-import { buildMediaAnswer, type MediaAnswer, type MediaAnswerOptions } from '../sdp/media-answer.js';
-import { type MediaOffer, type MediaOfferErrorCode, parseMediaOffer } from '../sdp/media-offer.js';
+import {
+  buildMediaAnswer,
+  type MediaAnswer,
+  type MediaAnswerOptions,
+  type MediaSectionAnswerOptions,
+} from '../sdp/media-answer.js';
+import {
+  isIceRestart,
+  type MediaOffer,
+  type MediaOfferErrorCode,
+  parseMediaOffer,
+} from '../sdp/media-offer.js';
 
 /** Where a transport registers its ICE session: a `UdpMux`, or anything with the same two members. */
 export interface MuxLike {
@@ -483,6 +493,66 @@ export class WebRtcTransport {
   }
 
   /**
+   * Answers a re-offer on this live transport (RFC 3264 §8, JSEP RFC 9429 §5.3.2): m-sections added
+   * or rejected, directions changed, and with a new ice-ufrag/pwd an ICE restart (RFC 8445 §9): our
+   * answer carries new credentials from the mux, media stays on the current pair until the peer
+   * nominates one under the new credentials and it answers our own request, and DTLS and SRTP go
+   * on as they are. `media` replaces the answer options (default: the previous ones); streams we
+   * already send keep their SSRCs in the m-sections that remain unless `media` names them.
+   *
+   * Atomic: everything is computed first, so a refused re-offer (a typed error: a bad offer, a changed
+   * certificate fingerprint or DTLS role) leaves the transport exactly as it was.
+   */
+  renegotiate(offerSdp: string, media?: WebRtcMediaOptions): RenegotiateResult {
+    if (media !== undefined && (typeof media !== 'object' || media === null)) {
+      throw new TypeError('media must be an object');
+    }
+    if (this.closedReason) return answerError('closed', 'the transport is closed');
+    const parsed = parseMediaOffer(offerSdp);
+    if (!parsed.ok) return answerError(parsed.error.code, parsed.error.message, parsed.error.section);
+    const offer = parsed.offer;
+    const previous = this.negotiation;
+    if (!offer.sections[offer.transportIndex]!.rtcpMux) {
+      return answerError('no-rtcp-mux', 'offer without a=rtcp-mux (RFC 8843 needs it here)');
+    }
+    // RFC 8842 §5.5: a new fingerprint or a swapped role means a new DTLS association, which this
+    // transport does not do on a live call (its SRTP keys come from the one it has).
+    if (normalizeFingerprint(offer.fingerprint) !== normalizeFingerprint(previous.offer.fingerprint)) {
+      return answerError('fingerprint-changed', 'the re-offer changes the DTLS certificate fingerprint');
+    }
+    const setup = previous.answer.setup;
+    if (answerSetup(offer.setup, setup) !== setup) {
+      return answerError(
+        'dtls-role-changed',
+        `the re-offer's a=setup:${offer.setup} would change our DTLS role (${setup})`,
+      );
+    }
+    const nextMedia = keepSendStreams(media ?? previous.media, previous.answer, offer);
+    const session = { id: previous.answer.sessionId, version: previous.answer.sessionVersion + 1 };
+    const restart = isIceRestart(previous.offer, offer);
+    const options = { certificate: this.certificate, mux: { candidates: this.candidates } };
+    // Misuse in `media` throws here, before anything changed.
+    let answer = buildMediaAnswer(
+      offer,
+      mediaAnswerOptions(offer, nextMedia, options, setup, this.session.ufrag, this.session.pwd, session),
+    );
+    if (restart) {
+      const creds = this.session.restartIce({ remoteUfrag: offer.iceUfrag, remotePwd: offer.icePwd });
+      answer = buildMediaAnswer(
+        offer,
+        mediaAnswerOptions(offer, nextMedia, options, setup, creds.ufrag, creds.pwd, session),
+      );
+      this.iceRestarts++;
+      // Our requests under the new credentials (and their retransmissions) need the timer.
+      this.armTimer();
+    }
+    this.negotiation = { offer, answer, media: nextMedia };
+    this.demux.update(answer.sections);
+    this.sendCheck.update(answer.sections);
+    return { ok: true, answer: answer.sdp, offer, negotiated: answer, iceRestart: restart };
+  }
+
+  /**
    * Why `sendRtp(packet)` would refuse it, or undefined when it would be sent: not connected yet,
    * closed, or (RFC 5576 / RFC 4588) an SSRC the answer did not declare, a payload type its
    * m-section did not negotiate, an RTX payload type on the media SSRC or the reverse. Allocates nothing.
@@ -905,11 +975,44 @@ function checkOptions(options: WebRtcTransportOptions): void {
   }
 }
 
+function normalizeFingerprint(f: string): string {
+  return f.trim().toLowerCase();
+}
+
+/**
+ * The media options of a re-answer: streams declared in the previous answer keep their SSRCs in the
+ * m-sections still offered (a browser would otherwise see a new track), unless `media` names the
+ * section itself.
+ */
+function keepSendStreams(
+  media: WebRtcMediaOptions,
+  previous: MediaAnswer,
+  offer: MediaOffer,
+): WebRtcMediaOptions {
+  const sections: Record<string, MediaSectionAnswerOptions> = { ...media.sections };
+  const offered = new Set(offer.sections.map((s) => s.mid).filter((m) => m !== undefined));
+  for (const s of previous.sections) {
+    if (!s.send || s.mid === undefined || !offered.has(s.mid) || sections[s.mid] !== undefined) continue;
+    const defaults = s.kind === 'audio' ? media.audio : s.kind === 'video' ? media.video : undefined;
+    sections[s.mid] = {
+      ...defaults,
+      send: {
+        ssrc: s.send.ssrc,
+        ...(s.send.rtxSsrc !== undefined ? { rtxSsrc: s.send.rtxSsrc } : {}),
+        cname: s.send.cname,
+        streamId: s.send.streamId,
+        trackId: s.send.trackId,
+      },
+    };
+  }
+  return { ...media, sections };
+}
+
 /** The answer options of a negotiation: the embedder's media, our transport lines. */
 function mediaAnswerOptions(
   offer: MediaOffer,
   media: WebRtcMediaOptions,
-  options: Pick<WebRtcTransportOptions, 'certificate' | 'mux'>,
+  options: { certificate: DtlsCertificate; mux: Pick<MuxLike, 'candidates'> },
   setup: 'active' | 'passive',
   ufrag: string,
   pwd: string,
