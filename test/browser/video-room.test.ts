@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { type RunningVideoRoom, startVideoRoom } from '@rtcseal/example-video-room';
+import type { Page } from 'puppeteer-core';
+import { type BrowserName, browserMissingReason, type LaunchedBrowser, launchBrowser } from './browsers.js';
+import { insideLoopbackNamespace, namespaceUnavailableReason, rerunInLoopbackNamespace } from './netns.js';
+
+/**
+ * The video-room example with Chromium (camera in three simulcast layers) and Firefox (one layer)
+ * in one room: each decodes the other's video through the SFU, at the size of the layer it gets;
+ * Firefox then asks for Chromium's smallest layer and decodes that size.
+ */
+
+const THIS_FILE = fileURLToPath(import.meta.url);
+
+interface Inbound {
+  mid: string;
+  framesDecoded: number;
+  keyFramesDecoded: number;
+  frameWidth?: number;
+  frameHeight?: number;
+}
+
+interface SeatView {
+  seat: number;
+  videoMid: string;
+  participant?: string;
+  currentLayer?: string;
+}
+
+async function open(browser: LaunchedBrowser, room: RunningVideoRoom): Promise<Page> {
+  const page = await browser.browser.newPage();
+  await page.goto(`http://127.0.0.1:${room.httpPort}/`, { timeout: 15_000 });
+  await page.evaluate(() =>
+    (globalThis as unknown as { videoRoom: { join(r: string): Promise<string> } }).videoRoom.join('t1'),
+  );
+  return page;
+}
+
+async function inbound(page: Page): Promise<Inbound[]> {
+  return page.evaluate(() =>
+    (globalThis as unknown as { videoRoom: { inboundVideo(): Promise<Inbound[]> } }).videoRoom.inboundVideo(),
+  );
+}
+
+async function seats(page: Page): Promise<SeatView[]> {
+  return page.evaluate(async () => {
+    const v = await (
+      globalThis as unknown as { videoRoom: { state(): Promise<{ seats: SeatView[] }> } }
+    ).videoRoom.state();
+    return v.seats;
+  });
+}
+
+/** The decoded video of the one occupied seat, once it has `frames` frames (and `width`, if given). */
+async function waitForVideo(
+  page: Page,
+  frames: number,
+  timeoutMs: number,
+  width?: number,
+): Promise<Inbound | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Inbound | undefined;
+  while (Date.now() < deadline) {
+    const taken = (await seats(page)).find((s) => s.participant !== undefined);
+    last = taken ? (await inbound(page)).find((i) => i.mid === taken.videoMid) : undefined;
+    if (last && last.framesDecoded >= frames && (width === undefined || last.frameWidth === width))
+      return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return last;
+}
+
+if (insideLoopbackNamespace()) {
+  const needed: BrowserName[] = ['chromium', 'firefox'];
+  const missing = needed.map(browserMissingReason).find((r) => r !== undefined);
+
+  test('video room: Chromium and Firefox decode each other, the receiver gets the layer it asks for', {
+    skip: missing,
+    timeout: 120_000,
+  }, async (t) => {
+    const room = await startVideoRoom({ httpPort: 0, announcedAddresses: ['127.0.0.1'] });
+    const chromium = await launchBrowser('chromium');
+    const firefox = await launchBrowser('firefox');
+    try {
+      const a = await open(chromium, room);
+      const b = await open(firefox, room);
+      // Firefox gets Chromium's 'h' layer (320x240 of the 640x480 camera); Chromium gets Firefox's one.
+      const bSees = await waitForVideo(b, 30, 25_000, 320);
+      const aSees = await waitForVideo(a, 30, 25_000);
+      t.diagnostic(`video firefox sees: ${JSON.stringify(bSees)}; chromium sees: ${JSON.stringify(aSees)}`);
+      assert.ok(bSees && bSees.framesDecoded >= 30, 'firefox decodes chromium through the SFU');
+      assert.equal(bSees.frameWidth, 320, "firefox decodes chromium's h layer");
+      assert.ok(aSees && aSees.framesDecoded >= 30, 'chromium decodes firefox through the SFU');
+      assert.ok((aSees.frameWidth ?? 0) >= 320, 'at the size firefox sends');
+      const bSeat = (await seats(b)).find((s) => s.participant !== undefined)!;
+      assert.equal(bSeat.currentLayer, 'h');
+
+      // Firefox asks for the smallest layer: the SFU switches at its next keyframe.
+      await b.evaluate(
+        (seat: number) =>
+          (
+            globalThis as unknown as { videoRoom: { setLayer(s: number, l: string): Promise<void> } }
+          ).videoRoom.setLayer(seat, 'q'),
+        bSeat.seat,
+      );
+      const before = bSees.framesDecoded;
+      const switched = await waitForVideo(b, before + 20, 20_000, 160);
+      t.diagnostic(`video after switch: ${JSON.stringify(switched)}`);
+      assert.equal(switched?.frameWidth, 160, "firefox decodes chromium's q layer after asking for it");
+      assert.equal((await seats(b)).find((s) => s.participant !== undefined)?.currentLayer, 'q');
+
+      const views = room.sfu.participantIds.map((id) => room.sfu.view(id)!);
+      for (const v of views) {
+        t.diagnostic(
+          `video ${v.name}: sent ${v.transport.rtpSent} received ${v.transport.rtpReceived} drops ${JSON.stringify(v.transport.drops)} keyframes asked ${v.keyframeRequests}`,
+        );
+        assert.ok(v.transport.rtpSent > 100 && v.transport.rtpReceived > 100);
+        assert.equal(
+          Object.keys(v.transport.drops).filter((k) => k.startsWith('send-')).length,
+          0,
+          'nothing undeclared sent',
+        );
+        assert.ok(v.keyframeRequests >= 1, 'the SFU asked each sender for a keyframe');
+      }
+    } finally {
+      await chromium.close();
+      await firefox.close();
+      await room.close();
+    }
+  });
+} else {
+  const reason = namespaceUnavailableReason();
+  test('video-room example in browsers, re-run inside a loopback-only network namespace', {
+    skip: reason,
+    timeout: 150_000,
+  }, (t) => {
+    const r = rerunInLoopbackNamespace(THIS_FILE, t, { timeoutMs: 140_000, diagnostics: /^\s*# video / });
+    assert.equal(r.error, undefined, `could not run the namespace: ${r.error}`);
+    assert.equal(r.status, 0, `video-room test failed inside the namespace:\n${r.output}`);
+  });
+}
