@@ -74,6 +74,9 @@ export interface BundleCallResult {
   readonly browserStats: readonly StatsEntry[];
   readonly transportStats: WebRtcTransportStats;
   readonly restart: IceRestartView | undefined;
+  /** Video frames (RTP marker bits) we received of every layer, and of the layer we echoed. */
+  readonly framesReceived: number;
+  readonly framesEchoed: number;
 }
 
 const AUDIO_SSRC = 0x0a0d10;
@@ -115,6 +118,8 @@ export async function runBundleCall(
   let nackSent = 0;
   let refusedAtConnected = false;
   let deliveredTotal = 0;
+  let framesReceived = 0;
+  let framesEchoed = 0;
   let transport: WebRtcTransport | undefined;
   let echoSource: number | undefined;
   let lastEchoSeq: number | undefined;
@@ -174,6 +179,7 @@ export async function runBundleCall(
         delivered.set(key, (delivered.get(key) ?? 0) + 1);
         ssrcs.set(key, info.ssrc);
         if (info.isRtx) return;
+        if (info.kind === 'video' && info.marker) framesReceived++;
         if (info.kind === 'audio') {
           t.sendRtp(rewrite(packet, info.payloadOffset, AUDIO_SSRC));
         } else if (info.rid === layer) {
@@ -183,7 +189,7 @@ export async function runBundleCall(
           }
           if (info.ssrc === echoSource) {
             lastEchoSeq = info.sequenceNumber;
-            t.sendRtp(rewrite(packet, info.payloadOffset, VIDEO_SSRC));
+            if (t.sendRtp(rewrite(packet, info.payloadOffset, VIDEO_SSRC)) && info.marker) framesEchoed++;
           }
         }
       },
@@ -259,6 +265,8 @@ export async function runBundleCall(
       ours: { audioSsrc: AUDIO_SSRC, videoSsrc: VIDEO_SSRC, videoRtxSsrc: VIDEO_RTX_SSRC },
       browserStats,
       transportStats,
+      framesReceived,
+      framesEchoed,
       restart: restart && {
         ...restart,
         framesAfter: Number(ourVideoIn?.framesDecoded ?? 0),
