@@ -1,4 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
+import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { hostCandidates, type IceCandidate } from '../ice/candidate.js';
 import { type MuxSession, type MuxSessionOptions, UdpMuxRouter, type UdpMuxRouterOptions } from './router.js';
@@ -8,7 +9,7 @@ export interface UdpMuxOptions extends Omit<UdpMuxRouterOptions, 'send'> {
   address?: string;
   /** Port; 0 picks a free one. Default 0. */
   port?: number;
-  /** 'udp6' (default) or 'udp4'. */
+  /** 'udp6' or 'udp4'. Default: from `address` (an IPv4 address binds udp4), else 'udp6'. */
   type?: 'udp4' | 'udp6';
   /** For 'udp6': refuse IPv4 peers. Default false (dual-stack where the OS allows it). */
   ipv6Only?: boolean;
@@ -76,7 +77,20 @@ export class UdpMux {
     ) {
       throw new RangeError('options.port must be 0..65535');
     }
-    let type = options.type ?? 'udp6';
+    // An IPv4 address on a udp6 socket fails with a bare EINVAL: the address says the family.
+    const family = options.address === undefined ? 0 : isIP(options.address);
+    if (options.address !== undefined && family === 0) {
+      throw new TypeError(`options.address must be an IP address, got ${JSON.stringify(options.address)}`);
+    }
+    if (options.type === 'udp6' && family === 4) {
+      throw new TypeError(
+        `options.address ${options.address} is IPv4; a 'udp6' socket needs '::ffff:${options.address}'`,
+      );
+    }
+    if (options.type === 'udp4' && family === 6) {
+      throw new TypeError(`options.address ${options.address} is IPv6; it needs type 'udp6'`);
+    }
+    let type = options.type ?? (family === 4 ? 'udp4' : 'udp6');
     let address = options.address ?? (type === 'udp6' ? '::' : '0.0.0.0');
     let socket: Socket;
     try {
