@@ -141,6 +141,22 @@ async function inboundVideo() {
   return out;
 }
 
+/** What this page's camera sends, per simulcast layer (rid, size, frames). */
+async function outboundVideo() {
+  if (!state.pc) return [];
+  const out = [];
+  (await state.pc.getStats()).forEach((v) => {
+    if (v.type === 'outbound-rtp' && v.kind === 'video')
+      out.push({
+        rid: v.rid,
+        frameWidth: v.frameWidth,
+        frameHeight: v.frameHeight,
+        framesSent: v.framesSent ?? 0,
+      });
+  });
+  return out;
+}
+
 async function leave() {
   clearInterval(state.poll);
   if (state.id) await post('/api/leave', {});
@@ -152,6 +168,7 @@ globalThis.videoRoom = {
   join,
   leave,
   inboundVideo,
+  outboundVideo,
   state: () => (state.id ? fetch(`/api/state?id=${state.id}`).then((r) => r.json()) : undefined),
   setLayer: (seat, layer) => post('/api/layer', { seat, layer }),
 };
