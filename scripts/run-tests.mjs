@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 const roots = [
   'examples/voice-call/dist/test',
+  'examples/video-room/dist/test',
   'packages/srtp/dist/test',
   'packages/dtls/dist/test',
   'packages/ice-lite/dist/test',

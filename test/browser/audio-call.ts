@@ -1,6 +1,6 @@
 import { generateCertificate } from '@rtcseal/dtls';
 import {
-  type AudioOffer,
+  type AudioCallOffer,
   hostCandidates,
   UdpMux,
   type WebRtcConnectedInfo,
@@ -64,7 +64,7 @@ export interface ReceivedRtpSummary {
 }
 
 export interface AudioCallResult {
-  readonly offer: AudioOffer;
+  readonly offer: AudioCallOffer;
   readonly connected: WebRtcConnectedInfo;
   readonly transportStats: WebRtcTransportStats;
   readonly received: ReceivedRtpSummary;

@@ -7,11 +7,12 @@ import { servePage } from './http-page.js';
 import { insideLoopbackNamespace, namespaceUnavailableReason, rerunInLoopbackNamespace } from './netns.js';
 
 /**
- * Bundled audio+video calls made of the bundle building blocks (see bundle-call.ts): Chromium and
- * Firefox, plain and simulcast offers, both DTLS roles. Checks from both ends: the demux delivered
- * every packet to its m-section and learned the SSRCs the browser reports per layer; the browser
- * decoded the video we echoed under our declared SSRC at the echoed layer's size, and counted our
- * PLI and NACK on the stream they named.
+ * Bundled audio+video calls through WebRtcTransport (see bundle-call.ts): Chromium and Firefox,
+ * plain offers in both DTLS roles with an ICE restart mid-call, and three-RID simulcast. Checks from
+ * both ends: the transport's demux delivered every packet to its m-section and learned the SSRCs the
+ * browser reports per layer; sendRtp succeeded from inside onConnected; the browser decoded the
+ * video we echoed under our declared SSRC at the size of the layer we asked for, counted our PLI and
+ * NACK on the stream they named, and kept decoding across the ICE restart.
  */
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -36,6 +37,9 @@ function describe(r: BundleCallResult): string {
     delivered: [...r.delivered],
     demux: r.demuxStats,
     refusals: r.sendRefusals,
+    refusedAtConnected: r.refusedAtConnected,
+    restart: r.restart && { ...r.restart, transport: { ice: r.restart.transport.ice } },
+    drops: r.transportStats.drops,
     rtcp: [...r.rtcpTypes],
     rtcpErrors: r.rtcpErrors,
     feedbackAbout: [...r.feedbackAbout],
@@ -75,12 +79,14 @@ function checkCall(name: BrowserName, kind: 'audio-video' | 'simulcast', r: Bund
   // Us -> browser: everything we sent was declared; the browser decoded our video, at the size of
   // the layer we echoed.
   assert.equal(r.sendRefusals, 0);
+  assert.equal(r.refusedAtConnected, false, 'sendRtp succeeds inside onConnected');
   const ourAudio = inbound.find((s) => s.ssrc === r.ours.audioSsrc);
   assert.ok(Number(ourAudio?.packetsReceived ?? 0) >= 50, 'browser received our audio');
   const ourVideo = inbound.find((s) => s.ssrc === r.ours.videoSsrc);
   assert.ok(Number(ourVideo?.framesDecoded ?? 0) >= 10, 'browser decoded our video');
   assert.ok(Number(ourVideo?.keyFramesDecoded ?? 0) >= 1);
-  const echoed = outbound.find((s) => s.kind === 'video' && (kind !== 'simulcast' || s.rid === 'q'))!;
+  // With simulcast, the layer we asked for (not the smallest): its frame size is what the browser decodes.
+  const echoed = outbound.find((s) => s.kind === 'video' && (kind !== 'simulcast' || s.rid === r.echoRid))!;
   assert.deepEqual([ourVideo!.frameWidth, ourVideo!.frameHeight], [echoed.frameWidth, echoed.frameHeight]);
   // RTCP: the browser's compounds parse whole; our PLI and NACK reached the sender of the echoed layer.
   assert.equal(r.rtcpErrors, 0);
@@ -90,11 +96,21 @@ function checkCall(name: BrowserName, kind: 'audio-video' | 'simulcast', r: Bund
   assert.ok(Number(echoed.pliCount) >= 1, 'browser counted our PLI');
   assert.ok(Number(echoed.nackCount) >= 1, 'browser counted our NACK');
   assert.ok(Number(echoed.retransmittedPacketsSent) >= 1, 'browser answered the NACK with a retransmission');
+  if (r.restart) {
+    // ICE restart mid-call: new credentials in our answer, the browser moved to a pair validated
+    // under them, and media kept flowing both ways (DTLS and SRTP unchanged).
+    assert.equal(r.restart.answerUfragChanged, true);
+    assert.equal(r.restart.transport.iceRestarts, 1);
+    assert.equal(r.restart.transport.ice.restartsCompleted, 1, 'the restart completed');
+    assert.ok(r.restart.deliveredAfter >= 100, 'browser media reached us after the restart');
+    assert.ok(r.restart.framesAfter >= r.restart.framesBefore + 20, 'browser kept decoding our video');
+    assert.equal(r.transportStats.state, 'connected');
+  }
 }
 
 if (insideLoopbackNamespace()) {
   for (const name of ['chromium', 'firefox'] as BrowserName[]) {
-    test(`${name}: bundled calls built from the bundle building blocks`, {
+    test(`${name}: bundled calls through WebRtcTransport`, {
       skip: browserMissingReason(name),
       timeout: 120_000,
     }, async (t) => {
@@ -106,7 +122,13 @@ if (insideLoopbackNamespace()) {
             ? (['passive'] as const)
             : (['passive', 'active'] as const)) {
             await t.test(`${kind}, we answer a=setup:${setup}`, { timeout: 40_000 }, async (st) => {
-              const r = await runBundleCall(browser, page.url, { kind, setup, mediaMs: 4000 });
+              const r = await runBundleCall(
+                browser,
+                page.url,
+                kind === 'simulcast'
+                  ? { kind, setup, mediaMs: 4000, echoRid: 'h' }
+                  : { kind, setup, mediaMs: 7000, iceRestartAtMs: 3000 },
+              );
               st.diagnostic(`bundle ${name} ${kind} ${setup}: ${describe(r)}`);
               checkCall(name, kind, r);
             });

@@ -62,6 +62,24 @@ test('a call with chromium as DTLS server and AEAD_AES_256_GCM prints what was n
   assert.match(r.stdout, /^interop: OK$/m);
 });
 
+test('--video: a bundled call with firefox prints the negotiated sections and frames each way, and exits 0', {
+  skip: browserMissingReason('firefox'),
+  timeout: 90_000,
+}, (t) => {
+  const r = runCli(['--browser', 'firefox', '--video', '--seconds', '3'], 80_000);
+  for (const line of r.stdout.split('\n')) if (line) t.diagnostic(line);
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+  assert.match(
+    r.stdout,
+    /^section {6}1 video sendrecv \[VP8\/90000, rtx\/90000 \(apt \d+\)\] send ssrc \d+ rtx \d+$/m,
+  );
+  const received = /we received (\d+) frames/.exec(r.stdout);
+  const decoded = /browser decoded (\d+) \(/.exec(r.stdout);
+  assert.ok(received && Number(received[1]) >= 20, 'browser video frames reached us');
+  assert.ok(decoded && Number(decoded[1]) >= 20, 'the browser decoded our echo');
+  assert.match(r.stdout, /^interop: OK$/m);
+});
+
 test('a profile the browser does not offer fails with exit 1 and the reason', {
   skip: browserMissingReason('chromium'),
   timeout: 90_000,

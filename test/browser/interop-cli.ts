@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { SRTP_PROFILES, srtpProfileByName } from '@rtcseal/dtls';
 import { type AudioCallResult, normalizeSrtpName, runAudioCall } from './audio-call.js';
 import { type BrowserName, browserMissingReason, launchBrowser } from './browsers.js';
+import { type BundleCallResult, runBundleCall } from './bundle-call.js';
 import { servePage } from './http-page.js';
 import {
   insideLoopbackNamespace,
@@ -15,12 +16,13 @@ import {
 } from './netns.js';
 
 /**
- * `pnpm interop`: one audio call between a headless browser and WebRtcTransport, then what was
+ * `pnpm interop`: one audio call (or with --video a bundled audio+video call) between a headless
+ * browser and WebRtcTransport, then what was
  * negotiated and how many packets flowed each way, from both ends. Exit 0 when media flowed both
  * ways under the negotiated profile, 1 with the reason otherwise, 2 on bad arguments.
  */
 
-const USAGE = `usage: pnpm interop --browser chromium|firefox [--setup active|passive] [--profile NAME] [--seconds N]
+const USAGE = `usage: pnpm interop --browser chromium|firefox [--setup active|passive] [--profile NAME] [--seconds N] [--video]
 
   --browser   chromium (/usr/bin/chromium) or firefox (/usr/bin/firefox-esr), headless
   --setup     our answer to the browser's a=setup:actpass: passive = we are the DTLS server (default),
@@ -28,6 +30,8 @@ const USAGE = `usage: pnpm interop --browser chromium|firefox [--setup active|pa
   --profile   the only DTLS-SRTP profile we accept, e.g. SRTP_AES128_CM_HMAC_SHA1_80,
               SRTP_AEAD_AES_128_GCM, SRTP_AEAD_AES_256_GCM (default: our preference order)
   --seconds   how long audio flows after DTLS is connected (default 3)
+  --video     a bundled audio+video call (fake camera) instead: we echo the browser's audio and
+              video under our declared streams and ask for a keyframe (PLI) and a retransmission (NACK)
 
 Runs inside a loopback-only network namespace (unshare -n) when permitted, as the browser tests do.`;
 
@@ -36,6 +40,7 @@ interface CliOptions {
   setup: 'active' | 'passive';
   profile: string | undefined;
   seconds: number;
+  video: boolean;
 }
 
 class UsageError extends Error {}
@@ -50,6 +55,7 @@ function parseCli(argv: readonly string[]): CliOptions {
         setup: { type: 'string', default: 'passive' },
         profile: { type: 'string' },
         seconds: { type: 'string', default: '3' },
+        video: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -80,7 +86,9 @@ function parseCli(argv: readonly string[]): CliOptions {
   const seconds = Number(values.seconds);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600)
     throw new UsageError(`--seconds must be a number in (0, 600], got ${String(values.seconds)}`);
-  return { browser, setup, profile, seconds };
+  if (values.video && profile !== undefined)
+    throw new UsageError('--profile is for the audio call, not --video');
+  return { browser, setup, profile, seconds, video: values.video === true };
 }
 
 function count(v: unknown): string {
@@ -102,6 +110,37 @@ function report(o: CliOptions, r: AudioCallResult): string[] {
     `ice          ${s.ice.checksValid}/${s.ice.checksReceived} checks valid, ${s.ice.nominations} nominations; our requests: path validations ${s.ice.pathValidationsSucceeded}/${s.ice.pathValidationsStarted} answered, consent ${s.ice.consentResponses}/${s.ice.consentRequestsSent} answered`,
   ];
   return lines;
+}
+
+function videoReport(o: CliOptions, r: BundleCallResult): string[] {
+  const c = r.connected;
+  const s = r.transportStats;
+  const inbound = r.browserStats.filter((x) => x.type === 'inbound-rtp');
+  const outVideo = r.browserStats.find((x) => x.type === 'outbound-rtp' && x.kind === 'video');
+  const ourVideo = inbound.find((x) => x.ssrc === r.ours.videoSsrc);
+  const sections = r.answer.sections.map((x) => {
+    const codecs = x.codecs.map(
+      (k) => `${k.name}/${k.clockRate}${k.apt === undefined ? '' : ` (apt ${k.apt})`}`,
+    );
+    return `${x.mid} ${x.kind} ${x.direction} [${codecs.join(', ')}]${x.send ? ` send ssrc ${x.send.ssrc}${x.send.rtxSsrc === undefined ? '' : ` rtx ${x.send.rtxSsrc}`}` : ''}`;
+  });
+  return [
+    `negotiated   ${c.dtlsVersion}, ${c.cipherSuite}, ${c.srtpProfile}; BUNDLE ${r.answer.bundle.join(' ')}`,
+    ...sections.map((x) => `section      ${x}`),
+    `roles        we are DTLS ${c.dtlsRole} (a=setup:${o.setup})`,
+    `browser->us  browser sent ${count(outVideo?.framesSent)} video frames (${count(outVideo?.frameWidth)}x${count(outVideo?.frameHeight)}); we received ${r.framesReceived} frames, ${s.rtpReceived} RTP in all (${JSON.stringify(Object.fromEntries(r.delivered))})`,
+    `us->browser  we echoed ${r.framesEchoed} frames; browser decoded ${count(ourVideo?.framesDecoded)} (${count(ourVideo?.keyFramesDecoded)} keyframes) at ${count(ourVideo?.frameWidth)}x${count(ourVideo?.frameHeight)}`,
+    `feedback     we sent ${r.pliSent} PLI and ${r.nackSent} NACK; browser counted PLI ${count(outVideo?.pliCount)}, NACK ${count(outVideo?.nackCount)}, retransmitted ${count(outVideo?.retransmittedPacketsSent)}`,
+    `drops        ${JSON.stringify(s.drops)}; demux delivered ${s.demux.delivered}`,
+  ];
+}
+
+function videoFailure(r: BundleCallResult): string | undefined {
+  const ourVideo = r.browserStats.find((x) => x.type === 'inbound-rtp' && x.ssrc === r.ours.videoSsrc);
+  if (r.framesReceived === 0) return 'no video frames from the browser reached us';
+  if (r.sendRefusals > 0) return `${r.sendRefusals} packets refused by the send check`;
+  if (Number(ourVideo?.framesDecoded ?? 0) < 5) return 'the browser decoded (almost) none of our video';
+  return undefined;
 }
 
 /** Why the call does not count as interoperating, or undefined. */
@@ -131,7 +170,7 @@ async function run(o: CliOptions): Promise<number> {
     return 1;
   }
   console.log(
-    `interop: ${o.browser}, we answer a=setup:${o.setup}, profile ${o.profile ?? '(our preference order)'}, ${o.seconds} s of audio`,
+    `interop: ${o.browser}, we answer a=setup:${o.setup}, profile ${o.profile ?? '(our preference order)'}, ${o.seconds} s of ${o.video ? 'audio and video' : 'audio'}`,
   );
   const page = await servePage();
   const browser = await launchBrowser(o.browser);
@@ -144,6 +183,21 @@ async function run(o: CliOptions): Promise<number> {
     (o.seconds + 90) * 1000,
   );
   try {
+    if (o.video) {
+      const r = await runBundleCall(browser, page.url, {
+        kind: 'audio-video',
+        setup: o.setup,
+        mediaMs: o.seconds * 1000,
+      });
+      for (const line of videoReport(o, r)) console.log(line);
+      const reason = videoFailure(r);
+      if (reason) {
+        console.error(`interop: FAILED: ${reason}`);
+        return 1;
+      }
+      console.log('interop: OK');
+      return 0;
+    }
     const r = await runAudioCall(browser, page.url, {
       setup: o.setup,
       ...(o.profile ? { srtpProfiles: [o.profile] } : {}),

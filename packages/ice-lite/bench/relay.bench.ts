@@ -5,11 +5,15 @@
  *
  *   router.handleDatagram -> onRtp (A: unprotect) -> B.sendRtp (protect) -> send callback
  *
- * 160-byte Opus-like payloads, SRTP_AES128_CM_HMAC_SHA1_80 and SRTP_AEAD_AES_128_GCM, both
- * transports really keyed by a DTLS handshake. Side by side in the same run: the same router and
- * routing, with werift-rtp's SrtpSession doing the decrypt + encrypt (the srtp package's benchmark
- * baseline, loaded from that package's devDependencies). Then the memory of idle WebRtcTransport
- * objects (ICE session, DTLS engine waiting for a ClientHello) at 1,000 and 10,000 transports.
+ * Two cases, each with SRTP_AES128_CM_HMAC_SHA1_80 and SRTP_AEAD_AES_128_GCM, every transport
+ * really keyed by a DTLS handshake: audio, 160-byte Opus-like payloads from A to B (an audio call
+ * answered without media options); video, 1200-byte packets from one sender to five receivers (a
+ * video m-section answered with a declared send stream each): unprotect once, protect five times.
+ * The relay writes each receiver's declared SSRC into the packet (sendRtp refuses any other).
+ * Side by side in the same run: the same router and routing, with werift-rtp's SrtpSession doing
+ * the decrypt + encrypts (the srtp package's benchmark baseline, loaded from that package's
+ * devDependencies). Then the memory of idle WebRtcTransport objects (ICE session, DTLS engine
+ * waiting for a ClientHello) at 1,000 and 10,000 transports.
  *
  * Run: node packages/ice-lite/dist/bench/relay.bench.js (re-executes itself with --expose-gc).
  * RELAY_BENCH_MS: measured time per contender and profile (default 1500 ms).
@@ -39,7 +43,6 @@ if (!gc) {
 
 const MS_PER_CASE = Number(process.env.RELAY_BENCH_MS ?? 1500);
 const BATCH = 2048;
-const PAYLOAD = 160;
 
 // --- werift-rtp, resolved from packages/srtp (its devDependency), typed by the little we use ---
 interface WeriftRtpHeader {
@@ -82,14 +85,17 @@ const werift = loadWerift();
 const OFFER_UFRAG = 'brws';
 const OFFER_PWD = 'browserpasswordbrowserpw';
 
-function offerSdp(fingerprint: string): string {
+type Kind = 'audio' | 'video';
+const PAYLOAD_TYPE: Record<Kind, number> = { audio: 111, video: 96 };
+
+function offerSdp(fingerprint: string, kind: Kind = 'audio'): string {
   return `${[
     'v=0',
     'o=- 1 2 IN IP4 127.0.0.1',
     's=-',
     't=0 0',
     'a=group:BUNDLE 0',
-    'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+    kind === 'audio' ? 'm=audio 9 UDP/TLS/RTP/SAVPF 111' : 'm=video 9 UDP/TLS/RTP/SAVPF 96',
     'c=IN IP4 0.0.0.0',
     `a=ice-ufrag:${OFFER_UFRAG}`,
     `a=ice-pwd:${OFFER_PWD}`,
@@ -98,7 +104,7 @@ function offerSdp(fingerprint: string): string {
     'a=mid:0',
     'a=sendrecv',
     'a=rtcp-mux',
-    'a=rtpmap:111 opus/48000/2',
+    kind === 'audio' ? 'a=rtpmap:111 opus/48000/2' : 'a=rtpmap:96 VP8/90000',
     'a=ssrc:1001 cname:browser',
   ].join('\r\n')}\r\n`;
 }
@@ -129,15 +135,20 @@ function connect(
   certs: { ours: DtlsCertificate; peer: DtlsCertificate },
   profile: string,
   onRtp: (packet: Uint8Array) => void,
+  kind: Kind,
 ) {
   const toPeer: Uint8Array[] = [];
   r.sinks.set(port, (bytes) => toPeer.push(bytes));
-  const answered = WebRtcTransport.answer(offerSdp(certs.peer.fingerprint('sha-256')), {
-    mux: r.mux,
-    certificate: certs.ours,
-    srtpProfiles: [profile],
-    onRtp,
-  });
+  const offer = offerSdp(certs.peer.fingerprint('sha-256'), kind);
+  const common = { mux: r.mux, certificate: certs.ours, srtpProfiles: [profile], onRtp };
+  // Audio as the audio call (no media options); video with a declared send stream.
+  const answered =
+    kind === 'audio'
+      ? WebRtcTransport.answer(offer, common)
+      : WebRtcTransport.answer(offer, {
+          ...common,
+          media: { sections: { '0': { send: { ssrc: 0x5000 + port } } } },
+        });
   if (!answered.ok) throw new Error(answered.error);
   const m = sdpTransform.parse(answered.answer).media[0]!;
   const ws = new Sha1Workspace();
@@ -181,10 +192,10 @@ function connect(
   return { transport: answered.transport, keys };
 }
 
-function rtpPacket(seq: number, ssrc: number): Buffer {
-  const p = Buffer.alloc(12 + PAYLOAD);
+function rtpPacket(seq: number, ssrc: number, payload: number, payloadType: number): Buffer {
+  const p = Buffer.alloc(12 + payload);
   p[0] = 0x80;
-  p[1] = 111;
+  p[1] = payloadType;
   p.writeUInt16BE(seq & 0xffff, 2);
   p.writeUInt32BE((seq * 960) >>> 0, 4);
   p.writeUInt32BE(ssrc, 8);
@@ -198,9 +209,13 @@ class WireSource {
   constructor(
     private readonly tx: SrtpSession,
     private readonly ssrc: number,
+    private readonly payload: number,
+    private readonly payloadType: number,
   ) {}
   next(n: number): Buffer[] {
-    const plain = Array.from({ length: n }, () => rtpPacket(this.seq++, this.ssrc));
+    const plain = Array.from({ length: n }, () =>
+      rtpPacket(this.seq++, this.ssrc, this.payload, this.payloadType),
+    );
     return this.tx.protectRtpBatch(plain).map((w) => Buffer.from(w.buffer, w.byteOffset, w.byteLength));
   }
 }
@@ -210,8 +225,10 @@ interface Contender {
   source: WireSource;
   /** Feeds one datagram from browser A into the router. */
   feed(wire: Buffer): void;
-  /** Packets that reached the send callback toward browser B. */
+  /** Packets that reached the send callback toward the receivers. */
   relayed(): number;
+  /** Receivers each packet goes to. */
+  fanout: number;
   elapsed: number;
   packets: number;
 }
@@ -242,8 +259,8 @@ function race(contenders: Contender[], ms: number): void {
     });
   }
   contenders.forEach((c, i) => {
-    if (c.relayed() - base[i]! !== c.packets)
-      throw new Error(`${c.name}: relayed ${c.relayed() - base[i]!} of ${c.packets} packets`);
+    if (c.relayed() - base[i]! !== c.packets * c.fanout)
+      throw new Error(`${c.name}: relayed ${c.relayed() - base[i]!} of ${c.packets * c.fanout} packets`);
   });
 }
 
@@ -256,7 +273,7 @@ const [ours, peerA, peerB] = await Promise.all([
 ]);
 
 console.log(
-  `RTP relay through UdpMuxRouter, ${PAYLOAD}-byte payloads, one core, ${MS_PER_CASE} ms per contender, Node ${process.version}`,
+  `RTP relay through UdpMuxRouter, one core, ${MS_PER_CASE} ms per contender, Node ${process.version}; packets relayed in per second (each to every receiver)`,
 );
 if (typeof werift === 'string') console.log(`(baseline skipped: ${werift})`);
 
@@ -265,20 +282,49 @@ const PROFILES = [
   { name: 'SRTP_AEAD_AES_128_GCM', weriftId: 7 },
 ] as const;
 
-for (const profile of PROFILES) {
+const CASES = [
+  { label: 'audio 160 B, 1 receiver ', kind: 'audio', payload: 160, receivers: 1 },
+  { label: 'video 1200 B, 5 receivers', kind: 'video', payload: 1200 - 12, receivers: 5 },
+] as const;
+
+for (const relayCase of CASES) {
+  for (const profile of PROFILES) {
+    runCase(relayCase, profile);
+  }
+}
+
+function runCase(c: (typeof CASES)[number], profile: (typeof PROFILES)[number]): void {
   const r = makeRouter(16);
   const PORT_A = 40_001;
-  const PORT_B = 40_002;
-  // rtcseal: A's transport decrypts, B's transport encrypts toward browser B.
+  const pt = PAYLOAD_TYPE[c.kind];
+  // rtcseal: A's transport decrypts once, each receiver's transport encrypts toward its browser,
+  // after the relay wrote that receiver's declared SSRC into the packet.
   let toB = 0;
-  const b = connect(r, PORT_B, { ours, peer: peerB }, profile.name, () => {});
-  const bTransport = b.transport;
-  const a = connect(r, PORT_A, { ours, peer: peerA }, profile.name, (packet) => {
-    bTransport.sendRtp(packet);
-  });
+  const receivers = Array.from({ length: c.receivers }, (_, i) =>
+    connect(r, 40_010 + i, { ours, peer: peerB }, profile.name, () => {}, c.kind),
+  );
+  const targets = receivers.map((b) => ({ transport: b.transport, ssrc: b.transport.ssrc }));
+  const a = connect(
+    r,
+    PORT_A,
+    { ours, peer: peerA },
+    profile.name,
+    (packet) => {
+      for (const t of targets) {
+        packet[8] = t.ssrc >>> 24;
+        packet[9] = (t.ssrc >>> 16) & 0xff;
+        packet[10] = (t.ssrc >>> 8) & 0xff;
+        packet[11] = t.ssrc & 0xff;
+        t.transport.sendRtp(packet);
+      }
+    },
+    c.kind,
+  );
   let firstRelayed: Uint8Array | undefined;
-  r.sinks.set(PORT_B, (bytes) => {
-    if (toB++ === 0) firstRelayed = Uint8Array.from(bytes);
+  receivers.forEach((_, i) => {
+    r.sinks.set(40_010 + i, (bytes) => {
+      if (toB++ === 0) firstRelayed = Uint8Array.from(bytes);
+    });
   });
   const sessionFromA = new SrtpSession({
     profile: profile.name,
@@ -288,15 +334,16 @@ for (const profile of PROFILES) {
   const contenders: Contender[] = [
     {
       name: 'rtcseal WebRtcTransport',
-      source: new WireSource(sessionFromA, 0x1234_5678),
+      source: new WireSource(sessionFromA, 0x1234_5678, c.payload, pt),
       feed: (w) => void r.router.handleDatagram(w, '127.0.0.1', PORT_A, 1),
       relayed: () => toB,
+      fanout: c.receivers,
       elapsed: 0,
       packets: 0,
     },
   ];
   if (typeof werift !== 'string') {
-    // Same router and routing; the session handlers run werift's decrypt and encrypt instead.
+    // Same router and routing; the session handlers run werift's decrypt and encrypts instead.
     const wr = makeRouter(16);
     const WPORT_A = 40_003;
     const WPORT_B = 40_004;
@@ -306,7 +353,6 @@ for (const profile of PROFILES) {
     const saltLength = profile.weriftId === 1 ? 14 : 12;
     const rnd = (n: number) => Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(n)));
     const keysA = { key: rnd(keyLength), salt: rnd(saltLength) };
-    const keysB = { key: rnd(keyLength), salt: rnd(saltLength) };
     const legA = new werift.SrtpSession({
       keys: {
         localMasterKey: rnd(keyLength),
@@ -316,15 +362,18 @@ for (const profile of PROFILES) {
       },
       profile: profile.weriftId,
     });
-    const legB = new werift.SrtpSession({
-      keys: {
-        localMasterKey: keysB.key,
-        localMasterSalt: keysB.salt,
-        remoteMasterKey: rnd(keyLength),
-        remoteMasterSalt: rnd(saltLength),
-      },
-      profile: profile.weriftId,
-    });
+    const legs = Array.from({ length: c.receivers }, (_, i) => ({
+      ssrc: 0x5000 + i,
+      session: new werift.SrtpSession({
+        keys: {
+          localMasterKey: rnd(keyLength),
+          localMasterSalt: rnd(saltLength),
+          remoteMasterKey: rnd(keyLength),
+          remoteMasterSalt: rnd(saltLength),
+        },
+        profile: profile.weriftId,
+      }),
+    }));
     const { RtpHeader } = werift;
     // Both legs get ICE checks like the real transports, so routing costs the same.
     for (const [port, handler] of [
@@ -333,8 +382,11 @@ for (const profile of PROFILES) {
         (bytes: Uint8Array) => {
           const plain = legA.decrypt(bytes as Buffer);
           const header = RtpHeader.deSerialize(plain);
-          const out = legB.encrypt(plain.subarray(header.payloadOffset), header);
-          wr.router.transmit(out, '127.0.0.1', WPORT_B);
+          const payload = plain.subarray(header.payloadOffset);
+          for (const leg of legs) {
+            header.ssrc = leg.ssrc;
+            wr.router.transmit(leg.session.encrypt(payload, header), '127.0.0.1', WPORT_B);
+          }
         },
       ],
       [WPORT_B, () => {}],
@@ -357,33 +409,40 @@ for (const profile of PROFILES) {
       source: new WireSource(
         new SrtpSession({ profile: profile.name, masterKey: keysA.key, masterSalt: keysA.salt }),
         0x1234_5678,
+        c.payload,
+        pt,
       ),
       feed: (w) => void wr.router.handleDatagram(w, '127.0.0.1', WPORT_A, 1),
       relayed: () => wToB,
+      fanout: c.receivers,
       elapsed: 0,
       packets: 0,
     });
   }
   race(contenders, MS_PER_CASE);
-  // What reached the socket toward B is real SRTP under B's keys, carrying the packet A sent.
+  // What reached the socket toward a receiver is real SRTP under its keys, carrying the packet A
+  // sent with the receiver's declared SSRC.
+  const first = receivers[0]!;
   const atB = new SrtpSession({
     profile: profile.name,
-    masterKey: b.keys.remoteMasterKey,
-    masterSalt: b.keys.remoteMasterSalt,
+    masterKey: first.keys.remoteMasterKey,
+    masterSalt: first.keys.remoteMasterSalt,
   }).unprotectRtp(firstRelayed!);
-  if (!atB.ok || !Buffer.from(atB.packet).equals(rtpPacket(60_000, 0x1234_5678)))
-    throw new Error('browser B cannot read what the relay sent');
-  const rates = contenders.map((c) => (c.packets / c.elapsed) * 1000);
-  const drops = a.transport.stats().drops;
-  if (Object.keys(drops).length > 0) throw new Error(`rtcseal dropped packets: ${JSON.stringify(drops)}`);
+  if (!atB.ok || !Buffer.from(atB.packet).equals(rtpPacket(60_000, first.transport.ssrc, c.payload, pt)))
+    throw new Error('the receiver cannot read what the relay sent');
+  const rates = contenders.map((x) => (x.packets / x.elapsed) * 1000);
+  for (const t of [a, ...receivers]) {
+    const drops = t.transport.stats().drops;
+    if (Object.keys(drops).length > 0) throw new Error(`rtcseal dropped packets: ${JSON.stringify(drops)}`);
+  }
   console.log(
-    `${profile.name.padEnd(28)} rtcseal ${fmt(rates[0]!)} (${(1e6 / rates[0]!).toFixed(2)} µs/pkt)` +
+    `${c.label} ${profile.name.padEnd(28)} rtcseal ${fmt(rates[0]!)} (${(1e6 / rates[0]!).toFixed(2)} µs/pkt)` +
       (rates[1] === undefined
         ? ''
         : `   werift ${fmt(rates[1])}   ratio x${(rates[0]! / rates[1]).toFixed(2)}`),
   );
   a.transport.close();
-  bTransport.close();
+  for (const b of receivers) b.transport.close();
 }
 
 // --- memory of idle transports ---

@@ -526,3 +526,27 @@ test('remote password given after a selection: consent counts from the latest ch
   a.handleTimeout(40_000 + 30_000);
   assert.equal(a.closeReason, 'consent-expired', 'unanswered, consent runs out 30 s later');
 });
+
+test('restart() before any selection replaces the credentials at once: checks under the old ones are refused', () => {
+  const a = agent({ remotePwd: 'remotepasswordremotepass' });
+  const r = a.restart({
+    remoteUfrag: 'Rmt2',
+    remotePwd: 'newremotepasswordnewrem0',
+    localUfrag: 'NeWlOcAl',
+    localPwd: 'newlocalpasswordnewlocal',
+  });
+  assert.deepEqual(r, { ufrag: 'NeWlOcAl', pwd: 'newlocalpasswordnewlocal', retired: [LOCAL.localUfrag] });
+  assert.equal(a.localUfrag, 'NeWlOcAl');
+  assert.equal(a.previousUfrag, undefined);
+  const old = a.handleStun(parsed(check()), '127.0.0.1', 5000, 1);
+  assert.equal(old.reason, 'username-mismatch');
+  const fresh = a.handleStun(
+    parsed(check({ username: 'NeWlOcAl:Rmt2', pwd: 'newlocalpasswordnewlocal' })),
+    '127.0.0.1',
+    5000,
+    1,
+  );
+  assert.equal(fresh.verdict, 'valid');
+  assert.equal(a.stats.restarts, 1);
+  assert.throws(() => a.restart({ remoteUfrag: 'x', remotePwd: '' }), /options.remote/);
+});

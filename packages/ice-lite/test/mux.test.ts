@@ -314,6 +314,21 @@ test('UdpMux: a throwing session handler is reported to onError and the port kee
   assert.equal(replies.length, 2, 'checks before and after the failing handler are answered');
 });
 
+test('UdpMux.bind takes the socket family from an IPv4 address, and names a mismatched one', async () => {
+  const mux = await UdpMux.bind({ address: '127.0.0.1' });
+  try {
+    assert.ok(mux.port > 0);
+    assert.deepEqual(
+      mux.candidates.map((c) => c.address),
+      ['127.0.0.1'],
+    );
+  } finally {
+    await mux.close();
+  }
+  await assert.rejects(UdpMux.bind({ type: 'udp6', address: '127.0.0.1' }), /IPv4.*::ffff:127\.0\.0\.1/);
+  await assert.rejects(UdpMux.bind({ address: 'localhost' }), /options.address must be an IP address/);
+});
+
 test('UdpMux.bind rejects a bad port naming the option', async () => {
   await assert.rejects(UdpMux.bind({ port: 70000 }), /options.port/);
 });

@@ -14,6 +14,7 @@ import {
   StunMessageType,
 } from '../src/stun/index.js';
 import { WebRtcTransport } from '../src/transport/index.js';
+import { ControllingPeer, isBindingRequest } from './controlling-peer.js';
 
 // Hostile input against a live WebRtcTransport on the sans-IO router: what a peer or an off-path
 // sender can put on the shared port, checked at the transport level (mux.test.ts covers the router
@@ -111,14 +112,25 @@ function harness(clock?: () => number, offerSetup = 'actpass') {
     expectedFingerprint: `${m.fingerprint!.type} ${m.fingerprint!.hash}`,
     cookieExchange: false,
   });
+  // The browser answers our Binding requests (path validation, consent), as browsers do.
+  const icePeer = new ControllingPeer(PEER_UFRAG, 'peerpasswordpeerpassword');
+  /** Answers our Binding requests among `datagrams` from the tuple each went to. */
+  const answerRequests = (datagrams: typeof sent) => {
+    for (const s of datagrams) {
+      if (!isBindingRequest(s.bytes)) continue;
+      const a = icePeer.answer(s.bytes, { address: '127.0.0.1', port: 5000 });
+      if (a) from(a, { address: s.address, port: s.port });
+    }
+  };
   /** ICE check with USE-CANDIDATE, then the DTLS handshake, all from PEER. */
   const connect = () => {
     from(bindingRequest({ useCandidate: true }));
     peer.start(0);
     for (let round = 0; round < 50 && peer.state !== 'connected'; round++) {
       for (let d = peer.pollTransmit(); d; d = peer.pollTransmit()) from(d);
-      for (const s of sent.splice(0))
-        if (s.bytes[0]! >= 20 && s.bytes[0]! <= 63) peer.handleDatagram(s.bytes, 0);
+      const out = sent.splice(0);
+      answerRequests(out);
+      for (const s of out) if (s.bytes[0]! >= 20 && s.bytes[0]! <= 63) peer.handleDatagram(s.bytes, 0);
     }
     assert.equal(transport.state, 'connected');
     const keys = peer.srtpKeyingMaterial()!;
@@ -130,7 +142,19 @@ function harness(clock?: () => number, offerSetup = 'actpass') {
   };
   /** Both tables of the router: sessions by ufrag, checked tuples. */
   const tables = () => ({ sessions: router.sessionCount, tuples: router.tupleCount });
-  return { router, transport, sent, delivered, closed, bindingRequest, from, connect, tables, badKey };
+  return {
+    router,
+    transport,
+    sent,
+    delivered,
+    closed,
+    bindingRequest,
+    from,
+    connect,
+    tables,
+    badKey,
+    answerRequests,
+  };
 }
 
 test('garbage of every class from the checked tuple is dropped and counted; the call goes on', () => {
@@ -390,6 +414,8 @@ test('a peer whose ClientHello moves to another checked tuple after the HelloVer
   const second = { address: '127.0.0.1', port: 40_011 };
   const client = new DtlsEngine({ role: 'client', certificate: browserCert });
   h.from(h.bindingRequest({ useCandidate: true }), first);
+  // The first tuple answers our request: media has a pair; then the peer checks from a second one.
+  h.answerRequests(h.sent.splice(0));
   h.from(h.bindingRequest({ useCandidate: true }), second);
   client.start(0);
   let from = first;
@@ -397,8 +423,9 @@ test('a peer whose ClientHello moves to another checked tuple after the HelloVer
     for (let d = client.pollTransmit(); d; d = client.pollTransmit()) h.from(d, from);
     // Everything after the first ClientHello comes from the second tuple (the peer switched pairs).
     from = second;
-    for (const s of h.sent.splice(0))
-      if (s.bytes[0]! >= 20 && s.bytes[0]! <= 63) client.handleDatagram(s.bytes, 0);
+    const out = h.sent.splice(0);
+    h.answerRequests(out);
+    for (const s of out) if (s.bytes[0]! >= 20 && s.bytes[0]! <= 63) client.handleDatagram(s.bytes, 0);
   }
   assert.equal(client.state, 'connected');
   assert.equal(h.transport.state, 'connected');

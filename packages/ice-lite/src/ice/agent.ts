@@ -128,6 +128,11 @@ export type IceCloseReason = 'consent-expired' | 'local-close';
 export type IceEvent =
   | { type: 'tuple-validated'; tuple: TransportTuple }
   | { type: 'selected'; tuple: TransportTuple }
+  /**
+   * An ICE restart completed: media moved to a pair validated under the new credentials, and the
+   * previous local ufrag is no longer accepted (RFC 8445 §9).
+   */
+  | { type: 'credentials-retired'; ufrag: string }
   | { type: 'tuple-expired'; tuple: TransportTuple }
   | { type: 'closed'; reason: IceCloseReason };
 
@@ -159,6 +164,11 @@ export interface IceAgentStats {
   requestsWithheld: number;
   /** Responses to our requests dropped (forged, unknown transaction, bad integrity). */
   responsesDropped: number;
+  /** ICE restarts (new credentials both ways, RFC 8445 §9) and how many completed with a new selection. */
+  restarts: number;
+  restartsCompleted: number;
+  /** Valid checks under the credentials before a restart, while it runs (they keep the old pair alive). */
+  previousGenerationChecks: number;
   /** Per-reason counts of rejected and dropped checks and responses. */
   readonly byReason: Partial<Record<IceRejectReason, number>>;
 }
@@ -167,6 +177,15 @@ export interface IceAgentStats {
 export interface IceTransmit {
   readonly bytes: Uint8Array;
   readonly tuple: TransportTuple;
+}
+
+/** One generation of ICE credentials (both sides'), kept while a restart has not completed. */
+interface Generation {
+  readonly ufrag: string;
+  readonly key: HmacSha1Key;
+  readonly expectedUsername: Uint8Array;
+  readonly remoteUfrag: string;
+  readonly remoteKey: HmacSha1Key;
 }
 
 /** Requests kept for pollTransmit() before the oldest are dropped (bounded like the events). */
@@ -191,6 +210,9 @@ function newStats(): IceAgentStats {
     consentExpired: 0,
     requestsWithheld: 0,
     responsesDropped: 0,
+    restarts: 0,
+    restartsCompleted: 0,
+    previousGenerationChecks: 0,
     byReason: {},
   };
 }
@@ -215,12 +237,18 @@ function newStats(): IceAgentStats {
  * requests; `nextTimeout()`/`handleTimeout()` drive retransmissions, consent and expiry.
  */
 export class IceLiteAgent {
-  readonly localUfrag: string;
-  readonly localPwd: string;
+  private ufrag: string;
+  private pwd: string;
   private remoteUfrag: string | undefined;
   private remoteKey: HmacSha1Key | undefined;
   private expectedUsername: Uint8Array;
-  private readonly key: HmacSha1Key;
+  private key: HmacSha1Key;
+  /**
+   * During an ICE restart (RFC 8445 §9): the credentials the selected pair was validated with. Checks
+   * under them are still answered, and our consent requests on that pair still use them, so media
+   * keeps flowing there until a pair is validated under the new ones; then they are retired.
+   */
+  private previous: Generation | undefined;
   private readonly ws: Sha1Workspace;
   private readonly rng: RandomSource;
   private readonly tieBreaker: bigint;
@@ -272,8 +300,8 @@ export class IceLiteAgent {
       ({ ufrag: localUfrag, pwd: localPwd } = generateIceCredentials(this.rng));
     }
     assertIceCredentials(localUfrag, localPwd, 'options.local');
-    this.localUfrag = localUfrag;
-    this.localPwd = localPwd;
+    this.ufrag = localUfrag;
+    this.pwd = localPwd;
     this.ws = options.workspace ?? new Sha1Workspace();
     // Short-term credential (RFC 8489 §9.1.1): the key is the password itself (OpaqueString-prepared;
     // ice-chars are unchanged by it).
@@ -298,7 +326,79 @@ export class IceLiteAgent {
     }
     this.remoteUfrag = ufrag;
     // RFC 8445 §7.2.2: USERNAME of a check is "receiver-ufrag:sender-ufrag".
-    this.expectedUsername = new TextEncoder().encode(`${this.localUfrag}:${ufrag ?? ''}`);
+    this.expectedUsername = new TextEncoder().encode(`${this.ufrag}:${ufrag ?? ''}`);
+  }
+
+  /** Our ICE credentials, as in the latest answer (new ones after `restart`). */
+  get localUfrag(): string {
+    return this.ufrag;
+  }
+
+  get localPwd(): string {
+    return this.pwd;
+  }
+
+  /** The local ufrag of the generation still accepted during a restart, if one runs. */
+  get previousUfrag(): string | undefined {
+    return this.previous?.ufrag;
+  }
+
+  /**
+   * ICE restart (RFC 8445 §9, RFC 8839 §4.4.1.1.1): new local credentials (given, or generated) and
+   * the peer's new ones. Media stays on the selected pair, kept by consent under the old
+   * credentials, until the peer nominates a pair under the new ones and that pair answers our own
+   * request signed with the new password; then the old credentials are retired. Returns the new
+   * local credentials and the local ufrags no longer accepted from now on.
+   */
+  restart(options: { remoteUfrag: string; remotePwd: string; localUfrag?: string; localPwd?: string }): {
+    ufrag: string;
+    pwd: string;
+    retired: string[];
+  } {
+    if (this.closedReason) throw new Error('restart() on a closed agent');
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    assertIceCredentials(options.remoteUfrag, options.remotePwd, 'options.remote');
+    let { localUfrag, localPwd } = options;
+    if (localUfrag === undefined || localPwd === undefined) {
+      if (localUfrag !== undefined || localPwd !== undefined) {
+        throw new TypeError('options.localUfrag and options.localPwd must be given together');
+      }
+      ({ ufrag: localUfrag, pwd: localPwd } = generateIceCredentials(this.rng));
+    }
+    assertIceCredentials(localUfrag, localPwd, 'options.local');
+    const retired: string[] = [];
+    if (this.selectedTuple && this.validatesPaths) {
+      // Media flows under the current generation: keep it until the new one proves a pair. A restart
+      // while another runs keeps the generation media flows under and drops the one never used.
+      if (this.previous) retired.push(this.ufrag);
+      else this.previous = this.generation();
+    } else {
+      retired.push(this.ufrag);
+      if (this.previous) retired.push(this.previous.ufrag);
+      this.previous = undefined;
+    }
+    // Requests signed with the old password prove nothing under the new one: validations start over.
+    for (const t of this.tuples.values()) {
+      if (t.check && t.check.purpose === 'validation') t.check = undefined;
+    }
+    this.pendingTuple = undefined;
+    this.ufrag = localUfrag;
+    this.pwd = localPwd;
+    this.key = new HmacSha1Key(new TextEncoder().encode(localPwd), this.ws);
+    this.setRemoteUfrag(options.remoteUfrag);
+    this.remoteKey = new HmacSha1Key(new TextEncoder().encode(options.remotePwd), this.ws);
+    this.stats.restarts++;
+    return { ufrag: localUfrag, pwd: localPwd, retired };
+  }
+
+  private generation(): Generation {
+    return {
+      ufrag: this.ufrag,
+      key: this.key,
+      expectedUsername: this.expectedUsername,
+      remoteUfrag: this.remoteUfrag!,
+      remoteKey: this.remoteKey!,
+    };
   }
 
   /** Sets the peer's password once its SDP is known: from then on media moves only to tuples that answered. */
@@ -373,21 +473,33 @@ export class IceLiteAgent {
     // RFC 8489 §9.1.3: without USERNAME and MESSAGE-INTEGRITY -> 400.
     if (msg.usernameOffset < 0) return this.reject(msg, 'missing-username', StunErrorCode.BadRequest);
     if (msg.integrityOffset < 0) return this.reject(msg, 'missing-integrity', StunErrorCode.BadRequest);
-    if (!this.usernameMatches(msg)) return this.reject(msg, 'username-mismatch', StunErrorCode.Unauthorized);
-    if (!verifyMessageIntegrity(msg, this.key, this.ws)) {
+    // During a restart the previous generation's checks are still ours (RFC 8445 §9: the old pair
+    // carries media until a new one is validated).
+    const previous =
+      !this.usernameMatches(msg, this.expectedUsername, this.remoteUfrag) &&
+      this.previous !== undefined &&
+      this.usernameMatches(msg, this.previous.expectedUsername, this.previous.remoteUfrag)
+        ? this.previous
+        : undefined;
+    if (!previous && !this.usernameMatches(msg, this.expectedUsername, this.remoteUfrag)) {
+      return this.reject(msg, 'username-mismatch', StunErrorCode.Unauthorized);
+    }
+    const hmac = previous?.key ?? this.key;
+    if (!verifyMessageIntegrity(msg, hmac, this.ws)) {
       this.stats.integrityFailures++;
       return this.reject(msg, 'bad-integrity', StunErrorCode.Unauthorized);
     }
     // Authenticated from here on: errors carry MESSAGE-INTEGRITY and FINGERPRINT.
     if (msg.unknownAttributeCount > 0) {
-      return this.rejectAuthenticated(msg, 'unknown-attributes', StunErrorCode.UnknownAttribute);
+      return this.rejectAuthenticated(msg, 'unknown-attributes', StunErrorCode.UnknownAttribute, hmac);
     }
     // RFC 8445 §7.1.1: a check carries PRIORITY.
-    if (!msg.hasPriority) return this.rejectAuthenticated(msg, 'missing-priority', StunErrorCode.BadRequest);
+    if (!msg.hasPriority)
+      return this.rejectAuthenticated(msg, 'missing-priority', StunErrorCode.BadRequest, hmac);
     // RFC 8445 §6.1.1: with a lite peer the full agent is controlling. A peer that claims to be
     // controlled is in conflict, and a lite agent cannot switch to controlling (§7.3.1.1): 487.
     if (msg.iceControlled && !msg.iceControlling) {
-      return this.rejectAuthenticated(msg, 'role-conflict', StunErrorCode.RoleConflict);
+      return this.rejectAuthenticated(msg, 'role-conflict', StunErrorCode.RoleConflict, hmac);
     }
 
     const key = tupleKey(address, port);
@@ -417,11 +529,17 @@ export class IceLiteAgent {
     }
     tuple.lastCheckAt = now;
     this.lastValidAt = now;
-    const response = buildBindingSuccess(msg.bytes, tuple.ip, port, this.key, this.ws);
+    const response = buildBindingSuccess(msg.bytes, tuple.ip, port, hmac, this.ws);
     // What this tuple sent pays for what we may ask it before it answers (bounded: a flood of valid
     // checks buys retransmissions of one request at a time, never a backlog).
     tuple.requestCredit = Math.min(tuple.requestCredit + UNVERIFIED_REQUEST_CREDIT * msg.length, 64 * 1024);
     const before = this.selectedTuple;
+    if (previous) {
+      // The old generation keeps its pairs alive, and nothing more: a move needs the new credentials.
+      this.stats.previousGenerationChecks++;
+      this.stats.checksValid++;
+      return { verdict: 'valid', response, tuple, newTuple, evicted, selectionChanged: false };
+    }
     if (msg.useCandidate) {
       tuple.nominatedAt = now;
       this.stats.nominations++;
@@ -448,9 +566,18 @@ export class IceLiteAgent {
    */
   private considerMove(tuple: ValidTuple, nominated: boolean, newTuple: boolean, now: number): void {
     const selected = this.selectedTuple;
-    if (tuple === selected) {
+    if (tuple === selected && !(nominated && this.previous)) {
       // The peer renominated the current tuple: an earlier pending move is off (latest wins).
       if (nominated) this.pendingTuple = undefined;
+      return;
+    }
+    if (tuple === selected) {
+      // ICE restart nominating the pair media is on: it is validated again under the new
+      // credentials (our consent request there, signed with the old ones, gives way).
+      this.pendingTuple = tuple;
+      if (tuple.check === undefined || tuple.check.purpose === 'consent')
+        this.startCheck(tuple, 'validation', now);
+      else if (tuple.check.owed) this.transmit(tuple, tuple.check, now);
       return;
     }
     const rebinding = newTuple && selected !== undefined && tuple.address === selected.address;
@@ -481,7 +608,8 @@ export class IceLiteAgent {
     // could come from anyone who saw or guessed the transaction: it neither succeeds nor fails the
     // transaction, which keeps going.
     if (msg.integrityOffset < 0) return this.dropResponse('response-missing-integrity');
-    if (!this.remoteKey || !verifyMessageIntegrity(msg, this.remoteKey, this.ws)) {
+    const remoteKey = check.key ?? this.remoteKey;
+    if (!remoteKey || !verifyMessageIntegrity(msg, remoteKey, this.ws)) {
       this.stats.integrityFailures++;
       return this.dropResponse('response-bad-integrity');
     }
@@ -496,8 +624,8 @@ export class IceLiteAgent {
     if (check.purpose === 'consent') this.stats.consentResponses++;
     else this.stats.pathValidationsSucceeded++;
     const before = this.selectedTuple;
-    if (tuple === this.selectedTuple) this.lastConsentAt = now;
-    else if (tuple === this.pendingTuple) this.select(tuple, now);
+    if (tuple === this.pendingTuple && check.purpose === 'validation') this.select(tuple, now);
+    else if (tuple === this.selectedTuple) this.lastConsentAt = now;
     return { verdict: 'valid', tuple, selectionChanged: this.selectedTuple !== before };
   }
 
@@ -572,6 +700,14 @@ export class IceLiteAgent {
   }
 
   private select(tuple: ValidTuple, now: number): void {
+    // Any validation now runs under the newest credentials (restart() dropped older ones), so a
+    // selection completes a restart: the previous generation is retired (RFC 8445 §9).
+    const retired = this.previous;
+    if (retired) {
+      this.previous = undefined;
+      this.stats.restartsCompleted++;
+      this.emit({ type: 'credentials-retired', ufrag: retired.ufrag });
+    }
     this.selectedTuple = tuple;
     if (this.pendingTuple === tuple) this.pendingTuple = undefined;
     this.stats.selections++;
@@ -587,13 +723,20 @@ export class IceLiteAgent {
   }
 
   private startCheck(tuple: ValidTuple, purpose: CheckPurpose, now: number): void {
-    const remote: RemoteCredentials = { ufrag: this.remoteUfrag!, key: this.remoteKey! };
+    // Consent on the pair media is on stays with the credentials it was validated under until a
+    // restart completes: the peer's old generation answers there.
+    const gen = purpose === 'consent' ? this.previous : undefined;
+    const remote: RemoteCredentials = gen
+      ? { ufrag: gen.remoteUfrag, key: gen.remoteKey }
+      : { ufrag: this.remoteUfrag!, key: this.remoteKey! };
+    const localUfrag = gen?.ufrag ?? this.ufrag;
     tuple.check = newOutgoingCheck(
       purpose,
       this.rng,
-      (id) => buildCheckRequest(id, remote, this.localUfrag, this.tieBreaker, this.ws),
+      (id) => buildCheckRequest(id, remote, localUfrag, this.tieBreaker, this.ws),
       now,
     );
+    tuple.check.key = remote.key;
     if (purpose === 'validation') this.stats.pathValidationsStarted++;
     // RFC 8445 §14.2: transactions start no faster than one per Ta; a later one waits its turn
     // (handleTimeout sends it when due).
@@ -639,12 +782,11 @@ export class IceLiteAgent {
     if (this.pendingTuple === t) this.pendingTuple = undefined;
   }
 
-  private usernameMatches(msg: StunMessage): boolean {
+  private usernameMatches(msg: StunMessage, expected: Uint8Array, remoteUfrag: string | undefined): boolean {
     const bytes = msg.bytes;
     const off = msg.usernameOffset;
     const len = msg.usernameLength;
-    const expected = this.expectedUsername;
-    if (this.remoteUfrag === undefined) {
+    if (remoteUfrag === undefined) {
       // Peer ufrag not known yet: the local part and the colon must match, any remote part is taken.
       if (len <= expected.length) return false;
     } else if (len !== expected.length) {
@@ -710,13 +852,18 @@ export class IceLiteAgent {
     return { verdict: 'rejected', reason, response };
   }
 
-  private rejectAuthenticated(msg: StunMessage, reason: IceRejectReason, code: number): IceCheckResult {
+  private rejectAuthenticated(
+    msg: StunMessage,
+    reason: IceRejectReason,
+    code: number,
+    key: HmacSha1Key,
+  ): IceCheckResult {
     this.count(reason);
     this.stats.checksRejected++;
     if (code === StunErrorCode.RoleConflict) this.stats.roleConflictsSent++;
     const response = buildErrorResponse(msg.bytes, code, {
       unknownAttributes: code === StunErrorCode.UnknownAttribute ? msg.unknownAttributeList() : undefined,
-      integrity: { sha1: { key: this.key, workspace: this.ws }, fingerprint: true },
+      integrity: { sha1: { key, workspace: this.ws }, fingerprint: true },
     });
     return { verdict: 'rejected', reason, response };
   }

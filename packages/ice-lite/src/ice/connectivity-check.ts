@@ -50,6 +50,8 @@ export interface OutgoingCheck {
   nextAt: number;
   /** A transmission came due but the tuple's budget could not pay for it; the next check may. */
   owed: boolean;
+  /** The remote password's key the request was signed with; its answer must verify with it. */
+  key?: HmacSha1Key;
 }
 
 /** The remote side's credentials, from its SDP; our requests are authenticated with them. */

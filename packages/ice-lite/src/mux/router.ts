@@ -4,7 +4,7 @@ import {
   IceLiteAgent,
   type IceRejectReason,
 } from '../ice/agent.js';
-import type { RandomSource } from '../ice/credentials.js';
+import { defaultRandom, generateIceCredentials, type RandomSource } from '../ice/credentials.js';
 import { type TransportTuple, tupleKey } from '../ice/tuple.js';
 import { Sha1Workspace } from '../stun/hmac-sha1.js';
 import { latin1, StunMessage, type StunParseError } from '../stun/message.js';
@@ -129,6 +129,16 @@ export class MuxSession {
     this.agent.setRemotePwd(pwd);
   }
 
+  /**
+   * ICE restart (RFC 8445 §9) on a re-offer with a new ice-ufrag/pwd: returns our new credentials for
+   * the answer. Checks under the old ones are still answered and media stays on the selected pair
+   * until the peer nominates a pair under the new ones and it answers our request; then the old
+   * ufrag stops routing here. DTLS and SRTP above are untouched.
+   */
+  restartIce(remote: { remoteUfrag: string; remotePwd: string }): { ufrag: string; pwd: string } {
+    return this.router.restartSession(this, remote);
+  }
+
   /** This session's next ICE deadline (retransmission, consent request, expiry). */
   nextTimeout(): number | undefined {
     return this.agent.nextTimeout();
@@ -177,7 +187,9 @@ export class UdpMuxRouter {
     sent: 0,
     drops: {},
   };
+  /** By local ufrag: a session restarting ICE is here under its old and its new ufrag. */
   private readonly sessionsByUfrag = new Map<string, MuxSession>();
+  private readonly sessions = new Set<MuxSession>();
   /** Checked remote tuples: the session that owns them and the tuple object given to handlers. */
   private readonly sessionsByTuple = new Map<string, { session: MuxSession; tuple: TransportTuple }>();
   private readonly message = new StunMessage();
@@ -204,7 +216,7 @@ export class UdpMuxRouter {
   }
 
   get sessionCount(): number {
-    return this.sessionsByUfrag.size;
+    return this.sessions.size;
   }
 
   /** Checked remote tuples routed to sessions (bounded by maxSessions x maxTuplesPerSession). */
@@ -215,7 +227,7 @@ export class UdpMuxRouter {
   addSession(options: MuxSessionOptions, now: number): MuxSession {
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     if (!Number.isFinite(now)) throw new TypeError('now must be a finite number (ms)');
-    if (this.sessionsByUfrag.size >= this.maxSessions) throw new RangeError('maxSessions reached');
+    if (this.sessions.size >= this.maxSessions) throw new RangeError('maxSessions reached');
     if (options.ufrag !== undefined && this.sessionsByUfrag.has(options.ufrag)) {
       throw new RangeError('options.ufrag is already used by another session');
     }
@@ -238,7 +250,26 @@ export class UdpMuxRouter {
     } while (this.sessionsByUfrag.has(agent.localUfrag));
     const session = new MuxSession(this, options, agent);
     this.sessionsByUfrag.set(agent.localUfrag, session);
+    this.sessions.add(session);
     return session;
+  }
+
+  /** @internal */
+  restartSession(session: MuxSession, remote: { remoteUfrag: string; remotePwd: string }) {
+    if (this.sessionsByUfrag.get(session.ufrag) !== session)
+      throw new Error('restartIce() on a closed session');
+    let creds: { ufrag: string; pwd: string };
+    // A new ufrag must route to this session alone (48 random bits; a collision is retried).
+    do creds = generateIceCredentials(this.rng ?? defaultRandom);
+    while (this.sessionsByUfrag.has(creds.ufrag));
+    const { retired } = session.agent.restart({ ...remote, localUfrag: creds.ufrag, localPwd: creds.pwd });
+    this.sessionsByUfrag.set(creds.ufrag, session);
+    for (const ufrag of retired) this.unmapUfrag(session, ufrag);
+    return creds;
+  }
+
+  private unmapUfrag(session: MuxSession, ufrag: string): void {
+    if (this.sessionsByUfrag.get(ufrag) === session) this.sessionsByUfrag.delete(ufrag);
   }
 
   getSession(ufrag: string): MuxSession | undefined {
@@ -274,7 +305,7 @@ export class UdpMuxRouter {
    * about once a second, or run sessions' timers one by one with `MuxSession.handleTimeout`).
    */
   handleTimeout(now: number): void {
-    for (const session of [...this.sessionsByUfrag.values()]) this.sessionTimeout(session, now);
+    for (const session of [...this.sessions]) this.sessionTimeout(session, now);
   }
 
   /** @internal */
@@ -288,7 +319,7 @@ export class UdpMuxRouter {
   /** Earliest consent deadline over all sessions, O(sessions). */
   nextTimeout(): number | undefined {
     let next: number | undefined;
-    for (const s of this.sessionsByUfrag.values()) {
+    for (const s of this.sessions) {
       const t = s.agent.nextTimeout();
       if (t !== undefined && (next === undefined || t < next)) next = t;
     }
@@ -401,9 +432,15 @@ export class UdpMuxRouter {
         case 'tuple-expired':
           this.unroute(session, tupleKey(e.tuple.address, e.tuple.port));
           break;
+        case 'credentials-retired':
+          this.unmapUfrag(session, e.ufrag);
+          break;
         case 'closed':
           for (const key of [...session.tupleKeys]) this.unroute(session, key);
           this.sessionsByUfrag.delete(session.ufrag);
+          this.sessions.delete(session);
+          if (session.agent.previousUfrag !== undefined)
+            this.unmapUfrag(session, session.agent.previousUfrag);
           h.onClose?.(e.reason);
           break;
         default:

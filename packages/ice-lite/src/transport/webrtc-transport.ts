@@ -11,8 +11,31 @@ import type { IceAgentStats, IceCloseReason } from '../ice/agent.js';
 import type { IceCandidate } from '../ice/candidate.js';
 import { type TransportTuple, tupleKey } from '../ice/tuple.js';
 import type { MuxSession, MuxSessionOptions } from '../mux/router.js';
-import { answerSetup, buildAudioAnswer } from '../sdp/answer.js';
-import { type AudioOffer, parseAudioOffer } from '../sdp/offer.js';
+import { parseRtcpCompound, type RtcpParseError } from '../rtcp/compound.js';
+import { buildFir, buildNack, buildPli } from '../rtcp/feedback-builders.js';
+import type { RtcpPacket } from '../rtcp/rtcp-packet.js';
+import { type RtcpRoute, routeRtcp } from '../rtcp/rtcp-routing.js';
+import {
+  BundleDemux,
+  type BundleDemuxStats,
+  type RemoteRtpStream,
+  type RtpDemuxDrop,
+  type RtpPacketInfo,
+} from '../rtp/bundle-demux.js';
+import { type RtpSendRefusal, SendStreamCheck } from '../rtp/send-streams.js';
+import { answerSetup } from '../sdp/answer.js';
+import {
+  buildMediaAnswer,
+  type MediaAnswer,
+  type MediaAnswerOptions,
+  type MediaSectionAnswerOptions,
+} from '../sdp/media-answer.js';
+import {
+  isIceRestart,
+  type MediaOffer,
+  type MediaOfferErrorCode,
+  parseMediaOffer,
+} from '../sdp/media-offer.js';
 
 /** Where a transport registers its ICE session: a `UdpMux`, or anything with the same two members. */
 export interface MuxLike {
@@ -49,6 +72,14 @@ export type WebRtcCloseReason =
 /** Reasons a media packet or a DTLS client datagram was dropped; counters in `stats().drops`. */
 export type WebRtcDropReason =
   | `srtp-${UnprotectFailureReason}`
+  /** An authenticated RTP packet no m-section of the BUNDLE matched (RFC 9143 §9.2), by the demux's reason. */
+  | `rtp-${RtpDemuxDrop}`
+  /** An authenticated RTCP datagram of which not one packet parsed. */
+  | `rtcp-${RtcpParseError}`
+  /** A packet `sendRtp` refused (see `checkRtp`), or RTCP `sendRtcp` refused. */
+  | `send-${WebRtcSendRefusal}`
+  | 'send-rtcp-malformed'
+  | 'send-rtcp-undeclared-ssrc'
   | 'srtp-not-ready'
   | 'after-close'
   /** A DTLS client datagram withheld: the tuple has not answered and its check budget is spent. */
@@ -102,23 +133,60 @@ export interface WebRtcTransportStats {
   readonly rtpBytesSent: number;
   readonly rtcpSent: number;
   readonly drops: Readonly<Partial<Record<WebRtcDropReason, number>>>;
+  /** The BUNDLE demux: packets delivered, drops by reason (also in `drops` as `rtp-*`), bound SSRCs. */
+  readonly demux: Readonly<BundleDemuxStats>;
+  /** ICE restarts answered on this transport (RFC 8445 §9). */
+  readonly iceRestarts: number;
 }
+
+/** Why `sendRtp` would not send a packet (`checkRtp`). */
+export type WebRtcSendRefusal =
+  | RtpSendRefusal
+  /** No selected pair or no SRTP keys yet: `onConnected` has not fired. */
+  | 'not-connected'
+  | 'closed';
+
+/** What `onRtcp` is told about an authenticated compound RTCP packet. */
+export interface RtcpPacketInfo {
+  /** The packets that parsed, in order (all of them unless `error` is set). */
+  readonly packets: readonly RtcpPacket[];
+  /** Per packet and SSRC it concerns: our stream (feedback, report blocks) or theirs (SR, SDES, BYE). */
+  readonly routes: readonly RtcpRoute[];
+  /** Why the walk stopped before the end of the datagram, if it did. */
+  readonly error: RtcpParseError | undefined;
+}
+
+/**
+ * What the embedder answers per m-section (see MediaAnswerOptions): codecs, header extensions,
+ * direction and the streams it sends. The transport adds ICE, DTLS and candidate lines.
+ */
+export type WebRtcMediaOptions = Pick<
+  MediaAnswerOptions,
+  'sections' | 'audio' | 'video' | 'cname' | 'streamId'
+>;
 
 export type WebRtcTransportState = 'new' | 'connecting' | 'connected' | 'closed';
 
 /** Listeners of one transport. Every one is optional. */
 export interface WebRtcTransportHandlers {
-  /** DTLS is done and SRTP is keyed: media can flow. */
-  onConnected?(info: WebRtcConnectedInfo): void;
   /**
-   * A plain RTP packet that authenticated: a view (a Node Buffer) valid only during the call. Keep it
-   * with `new Uint8Array(packet)` or `Uint8Array.from(packet)`; `packet.slice()` on a Buffer is
-   * another view of the same memory, not a copy.
+   * Media can flow: DTLS is done, SRTP is keyed and ICE has selected a pair (one that answered our
+   * own request), so `sendRtp` succeeds from inside this call on.
    */
-  onRtp?(packet: Uint8Array): void;
-  /** A plain compound RTCP packet that authenticated (a view valid during the call, as for onRtp). */
-  onRtcp?(packet: Uint8Array): void;
-  onClosed?(reason: WebRtcCloseReason, detail?: string): void;
+  onConnected?(info: WebRtcConnectedInfo, transport: WebRtcTransport): void;
+  /**
+   * A plain RTP packet that authenticated and that the BUNDLE demux matched to an m-section: a view
+   * (a Node Buffer) valid only during the call. Keep it with `new Uint8Array(packet)` or
+   * `Uint8Array.from(packet)`; `packet.slice()` on a Buffer is another view of the same memory.
+   * `info` (mid, rid or repaired rid, ssrc, payload type, kind, RTX) is valid during the call too.
+   */
+  onRtp?(packet: Uint8Array, info: RtpPacketInfo, transport: WebRtcTransport): void;
+  /**
+   * A plain compound RTCP packet that authenticated (a view valid during the call, as for onRtp),
+   * with its packets parsed and routed to the streams they are about.
+   */
+  onRtcp?(packet: Uint8Array, info: RtcpPacketInfo, transport: WebRtcTransport): void;
+  onClosed?(reason: WebRtcCloseReason, detail?: string, transport?: WebRtcTransport): void;
 }
 
 export interface WebRtcTransportOptions extends WebRtcTransportHandlers {
@@ -132,16 +200,84 @@ export interface WebRtcTransportOptions extends WebRtcTransportHandlers {
   srtpProfiles?: readonly string[];
   /** Extra DTLS engine settings (retransmit timer, timeouts, MTU). */
   dtls?: Omit<DtlsConfig, 'role' | 'certificate' | 'expectedFingerprint' | 'srtpProfiles' | 'cookieExchange'>;
-  /** SSRC we send with, announced in the answer. Default: random. */
+  /**
+   * What to answer per m-section and which streams we send (see WebRtcMediaOptions). Without it the
+   * transport answers as an audio call: the offer must have an Opus audio section, the first one
+   * sends with `ssrc`, video is received only.
+   */
+  media?: WebRtcMediaOptions;
+  /** Without `media`: the SSRC our audio is sent with, announced in the answer. Default: random. */
   ssrc?: number;
+  /** Without `media`: the CNAME of our audio. */
   cname?: string;
   /** Clock in ms. Default Date.now. */
   clock?: () => number;
 }
 
-export type AnswerResult =
-  | { ok: true; transport: WebRtcTransport; answer: string; offer: AudioOffer }
-  | { ok: false; error: string };
+/** Opus as the audio call's answer took it from the offer (the form `answer()` without `media` returns). */
+export interface OpusParameters {
+  readonly payloadType: number;
+  readonly clockRate: number;
+  readonly channels: number;
+  readonly fmtp: string | undefined;
+}
+
+/** The offer of an audio call (answered without `media`): the parsed offer and its negotiated Opus. */
+export interface AudioCallOffer extends MediaOffer {
+  readonly opus: OpusParameters;
+}
+
+/** Why an offer or re-offer was not answered. */
+export type WebRtcAnswerErrorCode =
+  | MediaOfferErrorCode
+  /** The transport's m-section has no a=rtcp-mux (RFC 8843 needs it here). */
+  | 'no-rtcp-mux'
+  /** Answered without `media` (an audio call) and the offer has no Opus audio section. */
+  | 'no-opus'
+  /** A re-offer with another certificate fingerprint: DTLS would have to start over (RFC 8842 §5.5). */
+  | 'fingerprint-changed'
+  /** A re-offer whose a=setup would swap our DTLS role (RFC 8842 §5.5). */
+  | 'dtls-role-changed'
+  /** renegotiate() on a closed transport. */
+  | 'closed';
+
+export interface WebRtcAnswerError {
+  readonly ok: false;
+  /** A sentence for logs and for the signalling peer. */
+  readonly error: string;
+  readonly code: WebRtcAnswerErrorCode;
+  /** The m-section the error is about, when it is about one. */
+  readonly section?: number;
+}
+
+export type AnswerResult<O extends MediaOffer = MediaOffer> =
+  | {
+      ok: true;
+      transport: WebRtcTransport;
+      answer: string;
+      offer: O;
+      /** Per m-section what was negotiated: codecs, extensions, direction, our and their streams. */
+      negotiated: MediaAnswer;
+    }
+  | WebRtcAnswerError;
+
+export type RenegotiateResult =
+  | {
+      ok: true;
+      answer: string;
+      offer: MediaOffer;
+      negotiated: MediaAnswer;
+      /** The re-offer restarted ICE: the answer carries new credentials of ours (RFC 8445 §9). */
+      iceRestart: boolean;
+    }
+  | WebRtcAnswerError;
+
+/** The offer, its answer and their checks: replaced as a whole by a re-offer. */
+interface Negotiation {
+  readonly offer: MediaOffer;
+  readonly answer: MediaAnswer;
+  readonly media: WebRtcMediaOptions;
+}
 
 /**
  * One browser's media session on a shared UDP port: ICE-lite (the mux's agent), DTLS in the role
@@ -159,15 +295,23 @@ export type AnswerResult =
  * SRTP contexts are created at `connected`; media before that is dropped and counted.
  */
 export class WebRtcTransport {
-  /** The SSRC announced in the answer; `sendRtp` callers use it. */
+  /**
+   * The first SSRC we declared (without `media`: the audio call's SSRC), else a random one: the
+   * sender SSRC of the RTCP this transport originates (`requestKeyframe`, `nack`).
+   */
   readonly ssrc: number;
   readonly dtlsRole: 'client' | 'server';
   private readonly session: MuxSession;
   private engine: DtlsEngine;
   private readonly engineConfig: DtlsConfig;
   private readonly handlers: WebRtcTransportHandlers;
+  private readonly certificate: DtlsCertificate;
+  private readonly candidates: MuxLike['candidates'];
   private readonly clock: () => number;
   private readonly createdAt: number;
+  private negotiation: Negotiation;
+  private readonly demux: BundleDemux;
+  private readonly sendCheck: SendStreamCheck;
   private timer: NodeJS.Timeout | undefined;
   private timerAt: number | undefined;
   private dtlsTuple: TransportTuple | undefined;
@@ -187,8 +331,13 @@ export class WebRtcTransport {
   private withheld: Uint8Array[] = [];
   private tx: SrtpSession | undefined;
   private rx: SrtpSession | undefined;
+  /** DTLS is done (SRTP keyed); `connected` is reported once a pair is selected as well. */
+  private dtlsDone: WebRtcConnectedInfo | undefined;
   private connectedInfo: WebRtcConnectedInfo | undefined;
   private closedReason: WebRtcCloseReason | undefined;
+  private iceRestarts = 0;
+  /** FIR command sequence numbers by media SSRC (RFC 5104 §4.3.1.1). */
+  private readonly firSequence = new Map<number, number>();
   private readonly counters = {
     rtpReceived: 0,
     rtpBytesReceived: 0,
@@ -200,42 +349,81 @@ export class WebRtcTransport {
   private readonly drops: Partial<Record<WebRtcDropReason, number>> = {};
 
   /**
-   * Answers a browser's offer: registers an ICE-lite session on the mux and returns the transport
-   * and the answer SDP. A bad offer is a typed error (it came from the network through signalling).
+   * Answers a browser's offer: registers an ICE-lite session on the mux and returns the transport,
+   * the answer SDP and what was negotiated per m-section. A bad offer is a typed error (it came from
+   * the network through signalling); options that make no sense throw.
+   *
+   * With `media`, any bundled offer is answered (audio, video, simulcast; application sections with
+   * port 0); without it, as an audio call whose first Opus section sends with `ssrc`.
    */
-  static answer(offerSdp: string, options: WebRtcTransportOptions): AnswerResult {
-    const parsed = parseAudioOffer(offerSdp);
-    if (!parsed.ok) return parsed;
+  static answer(
+    offerSdp: string,
+    options: WebRtcTransportOptions & { media: WebRtcMediaOptions },
+  ): AnswerResult;
+  static answer(offerSdp: string, options: WebRtcTransportOptions): AnswerResult<AudioCallOffer>;
+  static answer(offerSdp: string, options: WebRtcTransportOptions): AnswerResult<MediaOffer> {
+    checkOptions(options);
+    const parsed = parseMediaOffer(offerSdp);
+    if (!parsed.ok) return answerError(parsed.error.code, parsed.error.message, parsed.error.section);
     const offer = parsed.offer;
-    if (!offer.rtcpMux) return { ok: false, error: 'offer without a=rtcp-mux (RFC 8843 needs it here)' };
-    if (!/SAVPF?$/.test(offer.audioProtocol) || !offer.audioProtocol.includes('TLS')) {
-      return { ok: false, error: `offer's audio protocol ${offer.audioProtocol} is not DTLS-SRTP` };
+    const transportSection = offer.sections[offer.transportIndex]!;
+    if (!transportSection.rtcpMux) {
+      return answerError('no-rtcp-mux', 'offer without a=rtcp-mux (RFC 8843 needs it here)');
     }
-    const transport = new WebRtcTransport(offer, options);
-    const answer = buildAudioAnswer(offer, {
-      ufrag: transport.session.ufrag,
-      pwd: transport.session.pwd,
-      fingerprint: options.certificate.fingerprint('sha-256'),
-      candidates: options.mux.candidates,
-      setup: transport.dtlsRole === 'server' ? 'passive' : 'active',
-      ssrc: transport.ssrc,
-      cname: options.cname,
-    });
-    return { ok: true, transport, answer, offer };
+    let media = options.media;
+    let opus: OpusParameters | undefined;
+    if (media === undefined) {
+      // The audio call: the first carried audio section with Opus sends our stream.
+      const audio = offer.sections.find(
+        (s) => s.kind === 'audio' && s.rejection === undefined && s.codecs.some(isOpus),
+      );
+      const codec = audio?.codecs.find(isOpus);
+      if (!audio || !codec) return answerError('no-opus', 'offer has no audio m-section with Opus');
+      opus = {
+        payloadType: codec.payloadType,
+        clockRate: codec.clockRate,
+        channels: codec.channels ?? 1,
+        fmtp: codec.fmtp,
+      };
+      const ssrc = options.ssrc ?? randomSsrc();
+      media = {
+        sections: { [audio.mid ?? `#${audio.index}`]: { send: { ssrc, trackId: 'rtcseal-audio' } } },
+        ...(options.cname !== undefined ? { cname: options.cname } : {}),
+      };
+    }
+    const setup = answerSetup(offer.setup, options.setup);
+    // Misuse of `media` (an SSRC declared twice, a mid the offer lacks) throws here, before any session.
+    const trial = buildMediaAnswer(offer, mediaAnswerOptions(offer, media, options, setup, 'x', 'x'));
+    const transport = new WebRtcTransport(offer, trial, media, options);
+    const negotiated = buildMediaAnswer(
+      offer,
+      mediaAnswerOptions(offer, media, options, setup, transport.session.ufrag, transport.session.pwd),
+    );
+    transport.negotiation = { offer, answer: negotiated, media };
+    transport.demux.update(negotiated.sections);
+    transport.sendCheck.update(negotiated.sections);
+    const audioCall: AudioCallOffer | undefined = opus ? { ...offer, opus } : undefined;
+    const resultOffer: MediaOffer = audioCall ?? offer;
+    return { ok: true, transport, answer: negotiated.sdp, offer: resultOffer, negotiated };
   }
 
-  private constructor(offer: AudioOffer, options: WebRtcTransportOptions) {
-    if (!options || typeof options !== 'object') throw new TypeError('options must be an object');
-    if (!options.mux || typeof options.mux.addSession !== 'function') {
-      throw new TypeError('options.mux must be a UdpMux');
-    }
-    if (!options.certificate) throw new TypeError('options.certificate is required');
+  private constructor(
+    offer: MediaOffer,
+    answer: MediaAnswer,
+    media: WebRtcMediaOptions,
+    options: WebRtcTransportOptions,
+  ) {
     this.handlers = options;
+    this.certificate = options.certificate;
+    this.candidates = options.mux.candidates;
     this.clock = options.clock ?? Date.now;
     this.createdAt = this.clock();
-    this.ssrc = options.ssrc ?? randomSsrc();
+    this.negotiation = { offer, answer, media };
+    this.demux = new BundleDemux(answer.sections);
+    this.sendCheck = new SendStreamCheck(answer.sections);
+    this.ssrc = this.sendCheck.declaredSsrcs[0] ?? randomSsrc();
     // The offerer's a=setup decides, else our preference (RFC 8842 §5.2/§5.3).
-    this.dtlsRole = answerSetup(offer.setup, options.setup) === 'passive' ? 'server' : 'client';
+    this.dtlsRole = answer.setup === 'passive' ? 'server' : 'client';
     this.engineConfig = {
       ...options.dtls,
       role: this.dtlsRole,
@@ -277,11 +465,12 @@ export class WebRtcTransport {
       : 'new';
   }
 
+  /** What `onConnected` reported, once media can flow. */
   get connected(): WebRtcConnectedInfo | undefined {
     return this.connectedInfo;
   }
 
-  /** Our ICE credentials, as in the answer. */
+  /** Our ICE credentials, as in the latest answer (new ones after an ICE restart). */
   get iceUfrag(): string {
     return this.session.ufrag;
   }
@@ -290,17 +479,105 @@ export class WebRtcTransport {
     return this.session.pwd;
   }
 
+  /** The latest offer and what its answer negotiated per m-section. */
+  get offer(): MediaOffer {
+    return this.negotiation.offer;
+  }
+
+  get negotiated(): MediaAnswer {
+    return this.negotiation.answer;
+  }
+
   /** The SRTP keys in use, for tools that decrypt captures. */
   get srtpKeys(): SrtpKeyingMaterial | undefined {
     return this.engine.srtpKeyingMaterial();
   }
 
   /**
-   * Protects a plain RTP packet and sends it to the selected candidate pair. Returns false when the
-   * transport is not connected (nothing is sent). A malformed packet throws (API misuse).
+   * Answers a re-offer on this live transport (RFC 3264 §8, JSEP RFC 9429 §5.3.2): m-sections added
+   * or rejected, directions changed, and with a new ice-ufrag/pwd an ICE restart (RFC 8445 §9): our
+   * answer carries new credentials from the mux, media stays on the current pair until the peer
+   * nominates one under the new credentials and it answers our own request, and DTLS and SRTP go
+   * on as they are. `media` replaces the answer options (default: the previous ones); streams we
+   * already send keep their SSRCs in the m-sections that remain unless `media` names them.
+   *
+   * Atomic: everything is computed first, so a refused re-offer (a typed error: a bad offer, a changed
+   * certificate fingerprint or DTLS role) leaves the transport exactly as it was.
+   */
+  renegotiate(offerSdp: string, media?: WebRtcMediaOptions): RenegotiateResult {
+    if (media !== undefined && (typeof media !== 'object' || media === null)) {
+      throw new TypeError('media must be an object');
+    }
+    if (this.closedReason) return answerError('closed', 'the transport is closed');
+    const parsed = parseMediaOffer(offerSdp);
+    if (!parsed.ok) return answerError(parsed.error.code, parsed.error.message, parsed.error.section);
+    const offer = parsed.offer;
+    const previous = this.negotiation;
+    if (!offer.sections[offer.transportIndex]!.rtcpMux) {
+      return answerError('no-rtcp-mux', 'offer without a=rtcp-mux (RFC 8843 needs it here)');
+    }
+    // RFC 8842 §5.5: a new fingerprint or a swapped role means a new DTLS association, which this
+    // transport does not do on a live call (its SRTP keys come from the one it has).
+    if (normalizeFingerprint(offer.fingerprint) !== normalizeFingerprint(previous.offer.fingerprint)) {
+      return answerError('fingerprint-changed', 'the re-offer changes the DTLS certificate fingerprint');
+    }
+    const setup = previous.answer.setup;
+    if (answerSetup(offer.setup, setup) !== setup) {
+      return answerError(
+        'dtls-role-changed',
+        `the re-offer's a=setup:${offer.setup} would change our DTLS role (${setup})`,
+      );
+    }
+    const nextMedia = keepSendStreams(media ?? previous.media, previous.answer, offer);
+    const session = { id: previous.answer.sessionId, version: previous.answer.sessionVersion + 1 };
+    const restart = isIceRestart(previous.offer, offer);
+    const options = { certificate: this.certificate, mux: { candidates: this.candidates } };
+    // Misuse in `media` throws here, before anything changed.
+    let answer = buildMediaAnswer(
+      offer,
+      mediaAnswerOptions(offer, nextMedia, options, setup, this.session.ufrag, this.session.pwd, session),
+    );
+    if (restart) {
+      const creds = this.session.restartIce({ remoteUfrag: offer.iceUfrag, remotePwd: offer.icePwd });
+      answer = buildMediaAnswer(
+        offer,
+        mediaAnswerOptions(offer, nextMedia, options, setup, creds.ufrag, creds.pwd, session),
+      );
+      this.iceRestarts++;
+      // Our requests under the new credentials (and their retransmissions) need the timer.
+      this.armTimer();
+    }
+    this.negotiation = { offer, answer, media: nextMedia };
+    this.demux.update(answer.sections);
+    this.sendCheck.update(answer.sections);
+    return { ok: true, answer: answer.sdp, offer, negotiated: answer, iceRestart: restart };
+  }
+
+  /**
+   * Why `sendRtp(packet)` would refuse it, or undefined when it would be sent: not connected yet,
+   * closed, or (RFC 5576 / RFC 4588) an SSRC the answer did not declare, a payload type its
+   * m-section did not negotiate, an RTX payload type on the media SSRC or the reverse. Allocates nothing.
+   */
+  checkRtp(packet: Uint8Array): WebRtcSendRefusal | undefined {
+    if (this.closedReason) return 'closed';
+    if (!this.tx || !this.connectedInfo) return 'not-connected';
+    return this.sendCheck.check(packet);
+  }
+
+  /**
+   * Protects a plain RTP packet and sends it to the selected candidate pair. Returns false when
+   * nothing was sent: before `onConnected`, after close, or when the packet is not of a declared
+   * stream (its SSRC must be one the answer declared, e.g. `negotiated.sections[i].send.ssrc`; the
+   * browser would drop anything else without a word). Refusals are counted in `stats().drops` as
+   * `send-<reason>`; `checkRtp` says the reason for one packet.
    */
   sendRtp(packet: Uint8Array): boolean {
     if (!this.tx || this.closedReason) return false;
+    const refusal = this.sendCheck.check(packet);
+    if (refusal !== undefined) {
+      this.drop(`send-${refusal}`);
+      return false;
+    }
     const out = this.tx.protectRtp(packet);
     if (!this.session.send(out)) return false;
     this.counters.rtpSent++;
@@ -308,17 +585,77 @@ export class WebRtcTransport {
     return true;
   }
 
-  /** Protects a plain compound RTCP packet and sends it (RFC 5761 mux on the same tuple). */
+  /**
+   * Protects a plain compound RTCP packet and sends it (RFC 5761 mux on the same tuple). The first
+   * packet's sender SSRC must be one of our declared streams or `ssrc` (RFC 3550 §6.4: RTCP is sent
+   * by a source of the session); refused otherwise and counted.
+   */
   sendRtcp(packet: Uint8Array): boolean {
     if (!this.tx || this.closedReason) return false;
+    if (packet.length < 8 || packet[0]! >> 6 !== 2) {
+      this.drop('send-rtcp-malformed');
+      return false;
+    }
+    const sender = ((packet[4]! << 24) | (packet[5]! << 16) | (packet[6]! << 8) | packet[7]!) >>> 0;
+    if (sender !== this.ssrc && this.sendCheck.lookupSsrc(sender) === undefined) {
+      this.drop('send-rtcp-undeclared-ssrc');
+      return false;
+    }
     const out = this.tx.protectRtcp(packet);
     if (!this.session.send(out)) return false;
     this.counters.rtcpSent++;
     return true;
   }
 
+  /**
+   * The peer's streams the demux knows (signalled with a=ssrc or learned from MID/RID), optionally of
+   * one mid: e.g. the SSRC of simulcast layer `h`.
+   */
+  remoteStreams(mid?: string): RemoteRtpStream[] {
+    return this.demux.remoteStreams(mid);
+  }
+
+  /**
+   * Asks the peer for a keyframe of its stream in `mid` (one simulcast layer with `rid`, else every
+   * layer), with a PLI (RFC 4585 §6.3.1) or, with `method: 'fir'`, a FIR (RFC 5104 §4.3.1). Returns
+   * how many streams were asked: 0 before the stream is known or when not connected.
+   */
+  requestKeyframe(mid: string, rid?: string, method: 'pli' | 'fir' = 'pli'): number {
+    if (typeof mid !== 'string') throw new TypeError('mid must be a string');
+    let asked = 0;
+    for (const s of this.mediaStreams(mid, rid)) {
+      let packet: Uint8Array;
+      if (method === 'fir') {
+        const seq = ((this.firSequence.get(s.ssrc) ?? -1) + 1) & 0xff;
+        this.firSequence.set(s.ssrc, seq);
+        packet = buildFir(this.ssrc, [{ ssrc: s.ssrc, sequenceNumber: seq }]);
+      } else {
+        packet = buildPli(this.ssrc, s.ssrc);
+      }
+      if (this.sendRtcp(packet)) asked++;
+    }
+    return asked;
+  }
+
+  /**
+   * Asks the peer to send `sequenceNumbers` of its stream in `mid` (layer `rid`) again: a generic
+   * NACK (RFC 4585 §6.2.1). Returns false when the stream is unknown or nothing was sent.
+   */
+  nack(mid: string, rid: string | undefined, sequenceNumbers: readonly number[]): boolean {
+    if (typeof mid !== 'string') throw new TypeError('mid must be a string');
+    const stream = this.mediaStreams(mid, rid)[0];
+    if (!stream) return false;
+    return this.sendRtcp(buildNack(this.ssrc, stream.ssrc, sequenceNumbers));
+  }
+
+  private mediaStreams(mid: string, rid: string | undefined): RemoteRtpStream[] {
+    return this.demux
+      .remoteStreams(mid)
+      .filter((s) => s.isRtx !== true && (rid === undefined || s.rid === rid));
+  }
+
   stats(): WebRtcTransportStats {
-    const info = this.connectedInfo;
+    const info = this.connectedInfo ?? this.dtlsDone;
     return {
       state: this.state,
       ice: iceStats(this.session),
@@ -334,6 +671,8 @@ export class WebRtcTransport {
       },
       ...this.counters,
       drops: { ...this.drops },
+      demux: this.demux.stats(),
+      iceRestarts: this.iceRestarts,
     };
   }
 
@@ -359,6 +698,17 @@ export class WebRtcTransport {
     } else {
       this.armTimer();
     }
+    this.reportConnected();
+  }
+
+  /** `connected` once both DTLS is done and a pair is selected, whichever came last. */
+  private reportConnected(): void {
+    const info = this.dtlsDone;
+    if (!info || this.connectedInfo || this.closedReason) return;
+    const remote = this.session.selectedTuple;
+    if (!remote) return;
+    this.connectedInfo = { ...info, remote, setupMs: this.clock() - this.createdAt };
+    this.handlers.onConnected?.(this.connectedInfo, this);
   }
 
   /** Adds `bytes` to what may be sent to a tuple as DTLS client before connected. */
@@ -427,7 +777,13 @@ export class WebRtcTransport {
     }
     this.counters.rtpReceived++;
     this.counters.rtpBytesReceived += r.packet.length;
-    this.handlers.onRtp?.(r.packet);
+    // RFC 9143 §9.2: MID, then a bound SSRC, then a payload type only one section has.
+    const info = this.demux.demux(r.packet);
+    if (typeof info === 'string') {
+      this.drop(`rtp-${info}`);
+      return;
+    }
+    this.handlers.onRtp?.(r.packet, info, this);
   }
 
   private onRtcp(bytes: Uint8Array): void {
@@ -441,7 +797,23 @@ export class WebRtcTransport {
       return;
     }
     this.counters.rtcpReceived++;
-    this.handlers.onRtcp?.(r.packet);
+    const compound = parseRtcpCompound(r.packet);
+    if (compound.packets.length === 0) {
+      this.drop(`rtcp-${compound.error ?? 'too-short'}`);
+      return;
+    }
+    const handler = this.handlers.onRtcp;
+    if (!handler) return;
+    handler.call(
+      this.handlers,
+      r.packet,
+      {
+        packets: compound.packets,
+        routes: routeRtcp(compound.packets, this.demux, this.sendCheck),
+        error: compound.error,
+      },
+      this,
+    );
   }
 
   private drop(reason: WebRtcDropReason): void {
@@ -510,7 +882,7 @@ export class WebRtcTransport {
           masterKey: e.srtp.remoteMasterKey,
           masterSalt: e.srtp.remoteMasterSalt,
         });
-        this.connectedInfo = {
+        this.dtlsDone = {
           dtlsVersion: e.version,
           cipherSuite: e.cipherSuite,
           srtpProfile: e.srtpProfile,
@@ -522,7 +894,9 @@ export class WebRtcTransport {
         };
         this.budgets.clear();
         this.withheld = [];
-        this.handlers.onConnected?.(this.connectedInfo);
+        // As DTLS server the handshake can end on a checked tuple before ICE selected one (our
+        // request to it not answered yet): `connected` waits for the selection (onSelected).
+        this.reportConnected();
         break;
       }
       case 'closed':
@@ -572,8 +946,89 @@ export class WebRtcTransport {
     this.tx = undefined;
     this.rx = undefined;
     this.session.close();
-    this.handlers.onClosed?.(reason, detail);
+    this.handlers.onClosed?.(reason, detail, this);
   }
+}
+
+function answerError(code: WebRtcAnswerErrorCode, error: string, section?: number): WebRtcAnswerError {
+  return section === undefined ? { ok: false, error, code } : { ok: false, error, code, section };
+}
+
+function isOpus(c: { name: string; apt?: number | undefined }): boolean {
+  return c.name.toLowerCase() === 'opus';
+}
+
+function checkOptions(options: WebRtcTransportOptions): void {
+  if (!options || typeof options !== 'object') throw new TypeError('options must be an object');
+  if (!options.mux || typeof options.mux.addSession !== 'function') {
+    throw new TypeError('options.mux must be a UdpMux');
+  }
+  if (!options.certificate) throw new TypeError('options.certificate is required');
+  if (options.media !== undefined) {
+    if (typeof options.media !== 'object' || options.media === null) {
+      throw new TypeError('options.media must be an object');
+    }
+    if (options.ssrc !== undefined) {
+      throw new TypeError(
+        'options.ssrc is for the audio call form; with options.media declare send streams there',
+      );
+    }
+  }
+}
+
+function normalizeFingerprint(f: string): string {
+  return f.trim().toLowerCase();
+}
+
+/**
+ * The media options of a re-answer: streams declared in the previous answer keep their SSRCs in the
+ * m-sections still offered (a browser would otherwise see a new track), unless `media` names the
+ * section itself.
+ */
+function keepSendStreams(
+  media: WebRtcMediaOptions,
+  previous: MediaAnswer,
+  offer: MediaOffer,
+): WebRtcMediaOptions {
+  const sections: Record<string, MediaSectionAnswerOptions> = { ...media.sections };
+  const offered = new Set(offer.sections.map((s) => s.mid).filter((m) => m !== undefined));
+  for (const s of previous.sections) {
+    if (!s.send || s.mid === undefined || !offered.has(s.mid) || sections[s.mid] !== undefined) continue;
+    const defaults = s.kind === 'audio' ? media.audio : s.kind === 'video' ? media.video : undefined;
+    sections[s.mid] = {
+      ...defaults,
+      send: {
+        ssrc: s.send.ssrc,
+        ...(s.send.rtxSsrc !== undefined ? { rtxSsrc: s.send.rtxSsrc } : {}),
+        cname: s.send.cname,
+        streamId: s.send.streamId,
+        trackId: s.send.trackId,
+      },
+    };
+  }
+  return { ...media, sections };
+}
+
+/** The answer options of a negotiation: the embedder's media, our transport lines. */
+function mediaAnswerOptions(
+  offer: MediaOffer,
+  media: WebRtcMediaOptions,
+  options: { certificate: DtlsCertificate; mux: Pick<MuxLike, 'candidates'> },
+  setup: 'active' | 'passive',
+  ufrag: string,
+  pwd: string,
+  session?: { id: string; version: number },
+): MediaAnswerOptions {
+  void offer;
+  return {
+    ...media,
+    ufrag,
+    pwd,
+    fingerprint: options.certificate.fingerprint('sha-256'),
+    candidates: options.mux.candidates,
+    setup,
+    ...(session ? { sessionId: session.id, sessionVersion: session.version } : {}),
+  };
 }
 
 function iceStats(session: MuxSession): WebRtcTransportStats['ice'] {
