@@ -6,6 +6,7 @@ import { hostCandidates } from '../src/ice/candidate.js';
 import { UdpMuxRouter } from '../src/mux/router.js';
 import { HmacSha1Key, Sha1Workspace, StunMessageBuilder, StunMessageType } from '../src/stun/index.js';
 import { WebRtcTransport } from '../src/transport/index.js';
+import { ControllingPeer, isBindingRequest } from './controlling-peer.js';
 
 // A forged DTLS fragment from the browser's checked tuple (anyone can spoof its source address) must
 // not wedge the transport's handshake: the genuine ClientHello still gets its answer at once.
@@ -78,6 +79,8 @@ function setUp(mtu: number) {
     expectedFingerprint: `${m.fingerprint!.type} ${m.fingerprint!.hash}`,
     mtu,
   });
+  // The browser answers our own Binding request, as browsers do: media (and `connected`) waits for it.
+  const ice = new ControllingPeer(PEER_UFRAG, 'peerpasswordpeerpassword');
   /** Carries DTLS both ways without firing a timer: a wedged handshake stays unfinished. */
   const exchange = () => {
     for (let round = 0; round < 20; round++) {
@@ -87,6 +90,12 @@ function setUp(mtu: number) {
         if (s[0]! >= 20 && s[0]! <= 63) {
           browser.handleDatagram(s, 0);
           moved = true;
+        } else if (isBindingRequest(s)) {
+          const answer = ice.answer(s, { address: '127.0.0.1', port: 5000 });
+          if (answer) {
+            from(answer);
+            moved = true;
+          }
         }
       }
       if (!moved) return;
@@ -112,7 +121,10 @@ for (const mtu of [1200, 300]) {
     t.browser.start(0);
     // The first ClientHello goes in; the HelloVerifyRequest comes back, if the transport sends one.
     for (let d = t.browser.pollTransmit(); d; d = t.browser.pollTransmit()) t.from(d);
-    const answer = t.sent.splice(0).filter((s) => s[0]! >= 20 && s[0]! <= 63);
+    const out = t.sent.splice(0);
+    const answer = out.filter((s) => s[0]! >= 20 && s[0]! <= 63);
+    // Our own Binding request to the browser stays for exchange() to answer.
+    t.sent.push(...out.filter((s) => !(s[0]! >= 20 && s[0]! <= 63)));
     // The next ClientHello is message_seq 1 (after a HelloVerifyRequest) — forge both candidates.
     t.from(forgedClientHelloFragment(1));
     t.from(forgedClientHelloFragment(0));

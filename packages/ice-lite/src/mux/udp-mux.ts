@@ -173,7 +173,10 @@ function socketType(options: UdpMuxOptions): 'udp4' | 'udp6' {
   if (family === undefined)
     throw new TypeError(`options.address must be an IP address, got ${String(address)}`);
   if (type !== undefined && type !== family) {
-    throw new RangeError(`options.type ${type} cannot bind options.address ${address}`);
+    // An IPv4 address on a udp6 socket would fail with a bare EINVAL: say which form it needs.
+    const hint =
+      family === 'udp4' ? ` (IPv4; a 'udp6' socket needs '::ffff:${address}')` : ' (IPv6; it needs udp6)';
+    throw new RangeError(`options.type ${type} cannot bind options.address ${address}${hint}`);
   }
   return family;
 }
