@@ -4,6 +4,7 @@ import {
   type DtlsDropReason,
   DtlsEngine,
   type DtlsEvent,
+  type DtlsVersion,
   type SrtpKeyingMaterial,
 } from '@rtcseal/dtls';
 import { SrtpSession, type UnprotectFailureReason } from '@rtcseal/srtp';
@@ -22,8 +23,10 @@ export interface MuxLike {
 
 /** What `connected` reports once DTLS is done and the SRTP contexts exist. */
 export interface WebRtcConnectedInfo {
-  readonly dtlsVersion: 'DTLS 1.2';
+  readonly dtlsVersion: DtlsVersion;
   readonly cipherSuite: string;
+  /** The DTLS 1.3 key exchange group, e.g. 'X25519MLKEM768'; undefined with DTLS 1.2. */
+  readonly dtlsGroup: string | undefined;
   readonly srtpProfile: string;
   readonly dtlsRole: 'client' | 'server';
   readonly peerFingerprint: string | undefined;
@@ -479,6 +482,7 @@ export class WebRtcTransport {
         this.connectedInfo = {
           dtlsVersion: e.version,
           cipherSuite: e.cipherSuite,
+          dtlsGroup: e.group,
           srtpProfile: e.srtpProfile,
           dtlsRole: this.dtlsRole,
           peerFingerprint: e.peerFingerprint,
