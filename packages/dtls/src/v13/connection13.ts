@@ -296,7 +296,7 @@ export abstract class Dtls13Connection {
     // delay, so the peer re-sends only the rest (RFC 9147 §7.1: a quarter of the timer).
     if (
       fresh &&
-      this.stateValue !== 'closed' &&
+      this.stateValue === 'handshaking' &&
       this.nextSendSeq === before &&
       this.received.length > 0 &&
       epoch >= EPOCH_HANDSHAKE

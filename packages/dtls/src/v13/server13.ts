@@ -91,16 +91,12 @@ export class Dtls13Server extends Dtls13Connection {
 
   /**
    * A ClientHello after our stateless HelloRetryRequest carries message_seq 1 while we expect 0
-   * (RFC 9147 §5.2): before any handshake state exists, follow the client's numbering.
+   * (RFC 9147 §5.2): before any handshake state exists, follow the client's numbering. A retried
+   * hello exists only because our retry arrived, so it wins over a partly buffered first one.
    */
   protected override prepareFragment(f: HandshakeFragment): void {
     if (this.st.phase !== 'wait-client-hello' || f.msgType !== HandshakeType13.client_hello) return;
-    if (
-      f.messageSeq > this.reassembler.nextSeq &&
-      f.messageSeq <= 1 &&
-      !this.reassembler.has(this.reassembler.nextSeq)
-    )
-      this.reassembler.restartAt(f.messageSeq);
+    if (f.messageSeq === 1 && this.reassembler.nextSeq === 0) this.reassembler.restartAt(1);
   }
 
   protected onHandshakeMessage(m: HandshakeMessage, now: number): void {
@@ -180,7 +176,7 @@ export class Dtls13Server extends Dtls13Connection {
       const entry = info.keyShares.find((s) => s.group === asked);
       if (asked === undefined || entry === undefined)
         fail13('bad-key-share', 'the retried ClientHello lacks the requested share');
-      return this.answer(m, hello, info, suite, scheme, asked, entry.keyExchange, retry, now);
+      return this.answer(m, info, suite, scheme, asked, entry.keyExchange, retry, now);
     }
     const wanted = shared ?? this.opts.groups.find((g) => info.supportedGroups!.includes(g));
     if (wanted === undefined) fail13('no-common-group', 'no key exchange group in common');
@@ -189,7 +185,7 @@ export class Dtls13Server extends Dtls13Connection {
       return waiting;
     }
     const entry = info.keyShares.find((s) => s.group === shared)!;
-    return this.answer(m, hello, info, suite, scheme, shared, entry.keyExchange, undefined, now);
+    return this.answer(m, info, suite, scheme, shared, entry.keyExchange, undefined, now);
   }
 
   private chooseSuite(hello: ClientHello): CipherSuite13 | undefined {
@@ -226,7 +222,6 @@ export class Dtls13Server extends Dtls13Connection {
 
   private answer(
     m: HandshakeMessage,
-    hello: ClientHello,
     info: ClientHello13Info,
     suite: CipherSuite13,
     scheme: number,
