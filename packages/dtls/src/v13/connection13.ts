@@ -286,9 +286,11 @@ export abstract class Dtls13Connection {
       else if (verdict === 'buffered') fresh = true;
       else this.stats.drops[VERDICT_DROP[verdict]]++;
     }
-    // Only records of epoch 2 and later are acknowledged: before 1.3 is selected an ACK could
-    // reach a DTLS 1.2 peer (RFC 9147bis §7).
-    if (fresh && epoch >= EPOCH_HANDSHAKE && this.received.length < MAX_ACK_ENTRIES)
+    // A server never acknowledges ClientHello records: before 1.3 is selected an ACK could reach a
+    // DTLS 1.2 peer (RFC 9147bis §7). The client's ACKs go out only once it has handshake keys,
+    // i.e. after a 1.3 ServerHello, and then cover the ServerHello's records too.
+    const ackable = epoch >= EPOCH_HANDSHAKE || this.cfg.role === 'client';
+    if (fresh && ackable && this.received.length < MAX_ACK_ENTRIES)
       this.received.push({ epoch, sequenceNumber });
     const before = this.nextSendSeq;
     this.drainMessages(now);
@@ -299,7 +301,7 @@ export abstract class Dtls13Connection {
       this.stateValue === 'handshaking' &&
       this.nextSendSeq === before &&
       this.received.length > 0 &&
-      epoch >= EPOCH_HANDSHAKE
+      ackable
     ) {
       this.ackDeadline ??= now + Math.max(1, Math.floor(this.cfg.retransmitInitialMs / 4));
     }

@@ -180,19 +180,19 @@ export class RecordLayer13 {
     return epoch === 0 ? 13 : 1 + 2 + 2 + 1 + 16;
   }
 
-  /** Every record of one datagram, each either opened or dropped with a reason. Never throws. */
-  receive(datagram: Uint8Array): RecordVerdict13[] {
+  /**
+   * Every record of one datagram, each either opened or dropped with a reason, opened one at a
+   * time as the caller iterates: a record may install the keys the next record of the same
+   * datagram needs (the ServerHello before the encrypted flight). Never throws.
+   */
+  *receive(datagram: Uint8Array): Generator<RecordVerdict13> {
     const split = splitDatagram13(datagram);
-    const out: RecordVerdict13[] = [];
     for (const r of split.records) {
-      out.push(
-        r.kind === 'plaintext'
-          ? this.receivePlaintext(r)
-          : this.receiveCiphertext(r.header, r.epochBits, r.sequenceBits, r.encrypted),
-      );
+      yield r.kind === 'plaintext'
+        ? this.receivePlaintext(r)
+        : this.receiveCiphertext(r.header, r.epochBits, r.sequenceBits, r.encrypted);
     }
-    if (split.problem !== undefined) out.push({ ok: false, reason: split.problem });
-    return out;
+    if (split.problem !== undefined) yield { ok: false, reason: split.problem };
   }
 
   private receivePlaintext(r: PlaintextRecord): RecordVerdict13 {

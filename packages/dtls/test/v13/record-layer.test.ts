@@ -13,6 +13,9 @@ import { RecordLayer13 } from '../../src/v13/record-layer.js';
 import { decodeInnerPlaintext, RecordProtection13 } from '../../src/v13/record-protection.js';
 import { RFC8448 } from './rfc8448.js';
 
+/** All verdicts of one datagram (the layer yields them lazily). */
+const recv = (layer: RecordLayer13, d: Uint8Array) => [...layer.receive(d)];
+
 const hex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 
 function protection(suite: CipherSuite13, secret: Uint8Array): RecordProtection13 {
@@ -161,7 +164,7 @@ for (const suite of CIPHER_SUITES_13) {
   test(`${suite.name}: records round-trip in epochs 0, 2, 3 and 7, masked sequence numbers, replays dropped`, () => {
     const { tx, rx } = pair(suite, [2, 3, 7]);
     const p0 = tx.encode(0, 22, Uint8Array.of(1, 2, 3));
-    assert.deepEqual(rx.receive(p0), [
+    assert.deepEqual(recv(rx, p0), [
       { ok: true, epoch: 0, sequenceNumber: 0, contentType: 22, content: Uint8Array.of(1, 2, 3) },
     ]);
     const records: Uint8Array[] = [];
@@ -170,7 +173,7 @@ for (const suite of CIPHER_SUITES_13) {
     assert.ok(records.some((r, i) => r[2] !== i || r[1] !== 0));
     // Out of order, then a replay.
     for (const i of [3, 0, 4, 1, 2]) {
-      const [v] = rx.receive(records[i]!);
+      const [v] = recv(rx, records[i]!);
       assert.deepEqual(v, {
         ok: true,
         epoch: 2,
@@ -179,12 +182,12 @@ for (const suite of CIPHER_SUITES_13) {
         content: Uint8Array.of(i),
       });
     }
-    assert.deepEqual(rx.receive(records[2]!), [{ ok: false, reason: 'replayed' }]);
+    assert.deepEqual(recv(rx, records[2]!), [{ ok: false, reason: 'replayed' }]);
     // Several records in one datagram, the last one without a length.
     const a = tx.encode(3, 23, Uint8Array.of(0xaa));
     const b = tx.encode(3, 23, Uint8Array.of(0xbb), { withLength: false, sequenceBits: 8, padding: 7 });
     const both = new Uint8Array([...a, ...b]);
-    const got = rx.receive(both);
+    const got = recv(rx, both);
     assert.deepEqual(
       got.map((v) => (v.ok ? [v.epoch, v.sequenceNumber, v.contentType, [...v.content]] : v.reason)),
       [
@@ -194,7 +197,7 @@ for (const suite of CIPHER_SUITES_13) {
     );
     // Epoch 7 shares its low bits with 3: the newest matching epoch is chosen (RFC 9147 §4.2.2).
     const r7 = tx.encode(7, 23, Uint8Array.of(7));
-    assert.deepEqual(rx.receive(r7)[0], {
+    assert.deepEqual(recv(rx, r7)[0], {
       ok: true,
       epoch: 7,
       sequenceNumber: 0,
@@ -204,34 +207,50 @@ for (const suite of CIPHER_SUITES_13) {
   });
 }
 
+test('records are opened one at a time: keys installed while iterating open the rest of the datagram', () => {
+  const suite = CIPHER_SUITES_13[0]!;
+  const tx = new RecordLayer13();
+  const rx = new RecordLayer13();
+  const secret = new Uint8Array(32).fill(2);
+  tx.installWriteEpoch(2, protection(suite, secret));
+  const d = new Uint8Array([...tx.encode(0, 22, Uint8Array.of(1)), ...tx.encode(2, 22, Uint8Array.of(2))]);
+  const out = [];
+  for (const v of rx.receive(d)) {
+    out.push(v.ok);
+    // As the handshake does on a ServerHello: the next record of the datagram needs these keys.
+    if (v.ok && v.epoch === 0) rx.installReadEpoch(2, protection(suite, secret));
+  }
+  assert.deepEqual(out, [true, true]);
+});
+
 test('forged records fail authentication, are counted, and do not move the replay window', () => {
   const suite = CIPHER_SUITES_13[0]!;
   const { tx, rx } = pair(suite, [2]);
   const genuine = tx.encode(2, 22, new Uint8Array(20));
   const forged = Uint8Array.from(genuine);
   forged[forged.length - 1]! ^= 1;
-  assert.deepEqual(rx.receive(forged), [{ ok: false, reason: 'auth-failed' }]);
+  assert.deepEqual(recv(rx, forged), [{ ok: false, reason: 'auth-failed' }]);
   // A forged header (its sequence number bits) is authenticated too: the AAD covers it.
   const forgedSeq = Uint8Array.from(genuine);
   forgedSeq[2]! ^= 0x80;
-  assert.deepEqual(rx.receive(forgedSeq), [{ ok: false, reason: 'auth-failed' }]);
+  assert.deepEqual(recv(rx, forgedSeq), [{ ok: false, reason: 'auth-failed' }]);
   assert.equal(rx.failuresIn(2), 2);
   assert.equal(rx.invalidRecords, 2);
-  assert.equal(rx.receive(genuine)[0]?.ok, true);
+  assert.equal(recv(rx, genuine)[0]?.ok, true);
   // Too short to unmask (RFC 9147 §4.2.3): rejected as a deprotection failure.
-  assert.deepEqual(rx.receive(Uint8Array.of(0x2e, 0, 0, 0, 4, 1, 2, 3, 4)), [
+  assert.deepEqual(recv(rx, Uint8Array.of(0x2e, 0, 0, 0, 4, 1, 2, 3, 4)), [
     { ok: false, reason: 'auth-failed' },
   ]);
   // An epoch whose keys are not installed.
-  assert.deepEqual(rx.receive(Uint8Array.of(0x2d, 0, 0, 0, 16, ...new Uint8Array(16))), [
+  assert.deepEqual(recv(rx, Uint8Array.of(0x2d, 0, 0, 0, 16, ...new Uint8Array(16))), [
     { ok: false, reason: 'unknown-epoch' },
   ]);
   // A plaintext record under a non-zero epoch.
-  assert.deepEqual(rx.receive(Uint8Array.of(22, 0xfe, 0xfd, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0)), [
+  assert.deepEqual(recv(rx, Uint8Array.of(22, 0xfe, 0xfd, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0)), [
     { ok: false, reason: 'bad-plaintext-epoch' },
   ]);
   rx.refusePlaintext();
-  assert.deepEqual(rx.receive(Uint8Array.of(22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)), [
+  assert.deepEqual(recv(rx, Uint8Array.of(22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)), [
     { ok: false, reason: 'unknown-epoch' },
   ]);
 });
@@ -240,7 +259,7 @@ test('8-bit sequence numbers reconstruct across wraps when records arrive in ord
   const suite = CIPHER_SUITES_13[2]!;
   const { tx, rx } = pair(suite, [3]);
   for (let i = 0; i < 600; i++) {
-    const [v] = rx.receive(tx.encode(3, 23, Uint8Array.of(i & 0xff), { sequenceBits: 8 }));
+    const [v] = recv(rx, tx.encode(3, 23, Uint8Array.of(i & 0xff), { sequenceBits: 8 }));
     assert.ok(v?.ok && v.sequenceNumber === i, `record ${i}`);
   }
 });
@@ -250,7 +269,7 @@ test('an authenticated all-zero inner plaintext has no content type (RFC 8446 §
   const { tx, rx } = pair(suite, [2]);
   // Content type 0 with padding: the receiver finds no non-zero byte.
   const r = tx.encode(2, 0, new Uint8Array(0), { padding: 4 });
-  assert.deepEqual(rx.receive(r), [{ ok: false, reason: 'empty-inner-plaintext' }]);
+  assert.deepEqual(recv(rx, r), [{ ok: false, reason: 'empty-inner-plaintext' }]);
 });
 
 test('AEAD limits: the integrity limit counts failures per epoch and the confidentiality limit is reported', () => {
