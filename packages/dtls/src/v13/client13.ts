@@ -1,8 +1,10 @@
 import type { KeyObject } from 'node:crypto';
 import type { ResolvedConfig } from '../config.js';
+import type { Extension } from '../extensions/extension-list.js';
 import { findExtension } from '../extensions/extension-list.js';
+import { encodeClientKeyShares } from '../extensions/key-share.js';
 import { decodeServerUseSrtp } from '../extensions/use-srtp.js';
-import { encodeClientHello } from '../handshake/messages/client-hello.js';
+import { decodeClientHello, encodeClientHello } from '../handshake/messages/client-hello.js';
 import { decodeServerHello, type ServerHello } from '../handshake/messages/server-hello.js';
 import type { HandshakeMessage } from '../handshake/reassembly.js';
 import { ExtensionType, ProtocolVersion } from '../handshake/types.js';
@@ -25,6 +27,7 @@ import {
 } from './messages/certificate-verify13.js';
 import { decodeCertificate13, encodeCertificate13 } from './messages/certificate13.js';
 import { decodeEncryptedExtensions } from './messages/encrypted-extensions.js';
+import { encodeCookie } from './messages/extensions13.js';
 import { finishedMatches } from './messages/finished13.js';
 import { buildClientHello13, type ClientHelloOffer13 } from './messages/hello-builders.js';
 import { type ServerHello13Info, serverHello13Info } from './messages/hello13.js';
@@ -59,7 +62,6 @@ export type ClientState13 =
   | { readonly phase: 'start' }
   | {
       readonly phase: 'wait-server-hello';
-      readonly offer: ClientHelloOffer13;
       readonly shares: readonly ClientKeyShare[];
       /** The ClientHello body last sent. */
       readonly clientHello: Uint8Array;
@@ -94,6 +96,30 @@ export type ClientState13 =
   | { readonly phase: 'connected' };
 
 /** A DTLS 1.3 client (RFC 9147, RFC 8446 §4): ClientHello, optional retry, the server's flight, our Finished. */
+/**
+ * The second ClientHello after a HelloRetryRequest: the first one with key_share replaced and the
+ * cookie added, everything else unchanged (RFC 8446 §4.1.2).
+ */
+function retriedClientHello(
+  previous: Uint8Array,
+  shares: readonly ClientKeyShare[],
+  cookie: Uint8Array | undefined,
+): Uint8Array {
+  const hello = decodeClientHello(previous);
+  const extensions: Extension[] = [];
+  for (const e of hello.extensions ?? []) {
+    if (e.type === ExtensionType.cookie) continue;
+    if (e.type === ExtensionType.key_share)
+      extensions.push({
+        type: e.type,
+        data: encodeClientKeyShares(shares.map((s) => ({ group: s.group, keyExchange: s.share }))),
+      });
+    else extensions.push(e);
+  }
+  if (cookie !== undefined) extensions.push({ type: ExtensionType.cookie, data: encodeCookie(cookie) });
+  return encodeClientHello({ ...hello, extensions });
+}
+
 export class Dtls13Client extends Dtls13Connection {
   private st: ClientState13 = { phase: 'start' };
 
@@ -122,7 +148,32 @@ export class Dtls13Client extends Dtls13Connection {
     };
     const body = encodeClientHello(buildClientHello13(offer));
     this.sendFlight([this.message(HandshakeType13.client_hello, body, 0)], now, -1);
-    this.st = { phase: 'wait-server-hello', offer, shares, clientHello: body, retry: undefined };
+    this.st = { phase: 'wait-server-hello', shares, clientHello: body, retry: undefined };
+  }
+
+  /**
+   * Takes over a handshake whose ClientHello another connection sent (a client offering DTLS 1.2
+   * and 1.3 in one hello, RFC 8446 §4.2.1): the hello's body, message_seq and the key shares whose
+   * private parts we hold; epoch-0 record numbers continue after `recordsSent`.
+   */
+  static resume(
+    cfg: ResolvedConfig,
+    opts: Dtls13Options,
+    hello: {
+      body: Uint8Array;
+      messageSeq: number;
+      recordsSent: number;
+      shares: readonly ClientKeyShare[];
+      startedAt: number;
+    },
+  ): Dtls13Client {
+    const c = new Dtls13Client(cfg, opts);
+    c.beginHandshake(hello.startedAt);
+    c.nextSendSeq = hello.messageSeq + 1;
+    c.records.skipSequenceNumbers(0, hello.recordsSent);
+    c.reassembler.restartAt(0);
+    c.st = { phase: 'wait-server-hello', shares: hello.shares, clientHello: hello.body, retry: undefined };
+    return c;
   }
 
   protected onHandshakeMessage(m: HandshakeMessage, now: number): void {
@@ -243,17 +294,11 @@ export class Dtls13Client extends Dtls13Connection {
       fail13('hello-retry-changed-nothing', 'HelloRetryRequest without key_share or cookie');
     }
     const shares = group === undefined ? st.shares : [clientKeyShare(group as Group13, this.cfg.rng)];
-    const offer: ClientHelloOffer13 = {
-      ...st.offer,
-      keyShares: shares.map((s) => ({ group: s.group, keyExchange: s.share })),
-      cookie: info.cookie,
-    };
-    const body = encodeClientHello(buildClientHello13(offer));
+    const body = retriedClientHello(st.clientHello, shares, info.cookie);
     this.peerHelloAccepted();
     this.sendFlight([this.message(HandshakeType13.client_hello, body, 0)], now, m.messageSeq);
     return {
       phase: 'wait-server-hello',
-      offer,
       shares,
       clientHello: body,
       retry: { clientHello1: st.clientHello, helloRetryRequest: m.body, suite, selectedGroup: group },

@@ -116,6 +116,14 @@ export class RecordLayer13 {
     return this.writes.has(epoch);
   }
 
+  /** Continues `epoch`'s sequence numbers after `n` records another layer already sent in it. */
+  skipSequenceNumbers(epoch: number, n: number): void {
+    const w = this.writes.get(epoch);
+    if (w === undefined) throw new RangeError(`no write keys for epoch ${epoch}`);
+    if (!Number.isInteger(n) || n < 0) throw new RangeError(`n must be a non-negative integer, got ${n}`);
+    w.nextSeq = Math.max(w.nextSeq, n);
+  }
+
   /** Records sent so far in `epoch`. */
   sentIn(epoch: number): number {
     return this.writes.get(epoch)?.nextSeq ?? 0;
