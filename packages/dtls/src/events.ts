@@ -1,5 +1,8 @@
 import type { SrtpKeyingMaterial } from './srtp-profiles.js';
 
+/** The protocol version a connection negotiated. */
+export type DtlsVersion = 'DTLS 1.2' | 'DTLS 1.3';
+
 /** Why a connection ended. */
 export type DtlsCloseReason =
   | 'close-notify'
@@ -17,9 +20,11 @@ export type DtlsCloseReason =
 export type DtlsEvent =
   | {
       readonly type: 'connected';
-      readonly version: 'DTLS 1.2';
+      readonly version: DtlsVersion;
       /** IANA name of the negotiated suite. */
       readonly cipherSuite: string;
+      /** IANA name of the key exchange group, e.g. 'X25519MLKEM768' (DTLS 1.3 only). */
+      readonly group?: string;
       /** Registry name of the negotiated DTLS-SRTP profile, when use_srtp was negotiated. */
       readonly srtpProfile?: string;
       /** SRTP master keys for our role (RFC 5764 §4.2), when use_srtp was negotiated. */
