@@ -140,3 +140,14 @@ export function newStats(): DtlsStats {
   } satisfies Record<DtlsDropReason, number>;
   return { datagramsReceived: 0, datagramsSent: 0, recordsReceived: 0, retransmissions: 0, drops };
 }
+
+/** The sum of two sets of counters (a front that counted before handing over to a connection). */
+export function sumStats(a: Readonly<DtlsStats>, b: Readonly<DtlsStats>): DtlsStats {
+  const sum = newStats();
+  for (const k of DROP_REASONS) sum.drops[k] = a.drops[k] + b.drops[k];
+  sum.datagramsReceived = a.datagramsReceived + b.datagramsReceived;
+  sum.datagramsSent = a.datagramsSent + b.datagramsSent;
+  sum.recordsReceived = a.recordsReceived + b.recordsReceived;
+  sum.retransmissions = a.retransmissions + b.retransmissions;
+  return sum;
+}

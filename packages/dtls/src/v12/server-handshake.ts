@@ -51,14 +51,14 @@ import { type Negotiated, negotiate } from './negotiation.js';
 import { checkPeerCertificate } from './peer-certificate.js';
 
 /** ClientHellos of a new association carry a small message_seq (0, or 1 after a cookie exchange). */
-const MAX_FIRST_HELLO_SEQ = 15;
+export const MAX_FIRST_HELLO_SEQ = 15;
 
 /**
  * Record numbers a ClientHello must leave above its own for the server's epoch 0: flight 4 and every
  * retransmission of it, with room to spare (a flight is a few records; the handshake timeout bounds
  * the retransmissions).
  */
-const HELLO_SEQUENCE_RESERVE = 2 ** 16;
+export const HELLO_SEQUENCE_RESERVE = 2 ** 16;
 
 /**
  * Where the server is in the handshake of RFC 6347 §4.2.4: it waits for a ClientHello (answering

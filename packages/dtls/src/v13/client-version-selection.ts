@@ -1,15 +1,16 @@
 import { AlertDescription, AlertLevel, alertName, encodeAlert } from '../alert.js';
 import type { ResolvedConfig } from '../config.js';
 import { localSignatureSchemes } from '../crypto/signature.js';
-import type { DtlsEvent, DtlsState, DtlsStats } from '../events.js';
+import { type DtlsEvent, type DtlsState, type DtlsStats, sumStats } from '../events.js';
 import { encodeClientKeyShares } from '../extensions/key-share.js';
 import { encodeClientSupportedVersions } from '../extensions/supported-versions.js';
 import { parseHandshakeFragment } from '../handshake/fragment.js';
 import { decodeServerHello } from '../handshake/messages/server-hello.js';
-import { HandshakeReassembler } from '../handshake/reassembly.js';
+import { type HandshakeMessage, HandshakeReassembler } from '../handshake/reassembly.js';
 import { ExtensionType, ProtocolVersion } from '../handshake/types.js';
 import type { SrtpKeyingMaterial } from '../srtp-profiles.js';
 import { ClientHandshake12 } from '../v12/client-handshake.js';
+import { MAX_FIRST_HELLO_SEQ } from '../v12/server-handshake.js';
 import { DecodeError } from '../wire/decode-error.js';
 import { Dtls13Client } from './client13.js';
 import { checkNow, DEFAULT_DTLS13_OPTIONS, type Dtls13Options } from './connection13.js';
@@ -41,8 +42,9 @@ export class ClientVersionOffer implements DtlsConnection {
   private hello: { body: Uint8Array; messageSeq: number } | undefined;
   private recordsSent = 0;
   private startedAt = 0;
-  private held: Uint8Array[] = [];
-  private serverHello = new HandshakeReassembler({ maxMessageSize: 8192, maxBufferedMessages: 2 });
+  private held: { readonly bytes: Uint8Array; readonly seqs: ReadonlySet<number> }[] = [];
+  private heldBytes = 0;
+  private readonly serverHello: HandshakeReassembler;
   private readonly ownEvents: DtlsEvent[] = [];
   private readonly ownOutbox: Uint8Array[] = [];
   private failed = false;
@@ -50,6 +52,10 @@ export class ClientVersionOffer implements DtlsConnection {
   constructor(private readonly cfg: ResolvedConfig) {
     if (cfg.role !== 'client') throw new RangeError('ClientVersionOffer needs role client');
     this.opts = DEFAULT_DTLS13_OPTIONS;
+    this.serverHello = new HandshakeReassembler({
+      maxMessageSize: cfg.maxHandshakeMessageSize,
+      maxBufferedBytes: cfg.maxHandshakeBufferSize,
+    });
     this.shares = this.opts.keyShareGroups.map((g) => clientKeyShare(g, cfg.rng));
     const v12Groups = cfg.groups.filter((g) => !this.opts.groups.includes(g));
     this.v12 = new ClientHandshake12({
@@ -93,7 +99,10 @@ export class ClientVersionOffer implements DtlsConnection {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('handleDatagram: bytes must be a Uint8Array');
     checkNow(now, 'handleDatagram');
     // Does this datagram carry a piece of a ServerHello? Then hold it until the hello is whole.
-    let serverHelloPart = false;
+    // Its message_seq is 0, or 1 after a HelloVerifyRequest: each small number keeps its own rival
+    // versions (the hardened reassembler's rules), so a forged fragment, whatever number it
+    // claims, neither shadows the genuine ServerHello nor moves reassembly past it.
+    const seqs = new Set<number>();
     for (const r of splitDatagram13(bytes).records) {
       if (r.kind !== 'plaintext' || r.contentType !== ContentType13.handshake || r.epoch !== 0) continue;
       let pos = 0;
@@ -102,20 +111,30 @@ export class ClientVersionOffer implements DtlsConnection {
         if (!p.ok) break;
         pos = p.next;
         const f = p.fragment;
-        if (f.msgType !== HandshakeType13.server_hello) continue;
-        if (f.messageSeq > this.serverHello.nextSeq && !this.serverHello.has(this.serverHello.nextSeq))
-          this.serverHello.restartAt(f.messageSeq);
-        if (this.serverHello.offer(f, 0) === 'buffered') serverHelloPart = true;
+        if (f.msgType !== HandshakeType13.server_hello || f.messageSeq > MAX_FIRST_HELLO_SEQ) continue;
+        const verdict = this.serverHello.offerFirst(f, 0);
+        if (verdict === 'buffered' || verdict === 'inconsistent') seqs.add(f.messageSeq);
       }
     }
-    if (!serverHelloPart) {
+    if (seqs.size === 0) {
+      // The 1.2 client drops (and counts) whatever is planted before the server's hello.
       this.impl.handleDatagram(bytes, now);
       return;
     }
-    this.held.push(Uint8Array.from(bytes));
-    if (this.held.length > MAX_HELD_DATAGRAMS) this.held.shift();
-    const m = this.serverHello.next();
-    if (m === undefined) return;
+    this.held.push({ bytes: Uint8Array.from(bytes), seqs });
+    this.heldBytes += bytes.length;
+    while (this.held.length > MAX_HELD_DATAGRAMS || this.heldBytes > this.cfg.maxHandshakeBufferSize)
+      this.heldBytes -= this.held.shift()!.bytes.length;
+    for (const seq of seqs) {
+      if (!this.serverHello.isComplete(seq)) continue;
+      this.serverHello.restartAt(seq);
+      const m = this.serverHello.next();
+      if (m !== undefined && this.decide(m, now)) return;
+    }
+  }
+
+  /** Decides on one whole ServerHello; false when it does not decode (dropped, reassembly goes on). */
+  private decide(m: HandshakeMessage, now: number): boolean {
     let info: ReturnType<typeof serverHello13Info>;
     let random: Uint8Array;
     try {
@@ -124,36 +143,50 @@ export class ClientVersionOffer implements DtlsConnection {
       random = sh.random;
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
-      // Not a ServerHello of either version: let the 1.2 client count and drop it.
-      this.release(now);
-      return;
+      // Not a ServerHello of either version, and unauthenticated: dropped, so that a forged one
+      // cannot decide the version before the genuine hello completes at the same message_seq.
+      this.v12Stats.drops['bad-server-hello']++;
+      this.serverHello.restartAt(m.messageSeq);
+      return false;
     }
     if (info.selectedVersion === ProtocolVersion.DTLS1_3) {
-      this.switchTo13(now);
-      return;
+      this.switchTo13(m.messageSeq, now);
+      return true;
     }
     if (info.selectedVersion !== undefined) {
       // RFC 8446 §4.2.1: supported_versions in a ServerHello selects 1.3 or is illegal.
       this.abort(now, 'server selected a version it cannot select with supported_versions');
-      return;
+      return true;
     }
     if (hasDowngradeSentinel(random)) {
       // RFC 8446 §4.1.3: a 1.3-capable server answered our 1.3 offer with 1.2: someone removed it.
       this.abort(now, 'DTLS 1.2 ServerHello carries the DTLS 1.3 downgrade sentinel');
-      return;
+      return true;
     }
     this.release(now);
+    return true;
+  }
+
+  /** The 1.2 client's counters, which it keeps in its stats object. */
+  private get v12Stats(): DtlsStats {
+    return this.v12.stats as DtlsStats;
+  }
+
+  /** Datagrams of the chosen hello's message_seq (`undefined`: all); the rest go. */
+  private takeHeld(seq: number | undefined): Uint8Array[] {
+    const held = this.held.filter((h) => seq === undefined || h.seqs.has(seq)).map((h) => h.bytes);
+    this.held = [];
+    this.heldBytes = 0;
+    return held;
   }
 
   /** The decision is 1.2: the 1.2 client processes the held datagrams and everything after. */
   private release(now: number): void {
     this.decided = true;
-    const held = this.held;
-    this.held = [];
-    for (const d of held) this.impl.handleDatagram(d, now);
+    for (const d of this.takeHeld(undefined)) this.impl.handleDatagram(d, now);
   }
 
-  private switchTo13(now: number): void {
+  private switchTo13(seq: number, now: number): void {
     // The 1.2 client's output so far was observed in pollTransmit: the hello it last sent.
     if (this.hello === undefined) {
       this.abort(now, 'no ClientHello was sent');
@@ -170,14 +203,12 @@ export class ClientVersionOffer implements DtlsConnection {
     for (let d = this.v12.pollTransmit(); d; d = this.v12.pollTransmit()) this.ownOutbox.push(d);
     this.impl = client;
     this.decided = true;
-    const held = this.held;
-    this.held = [];
-    for (const d of held) client.handleDatagram(d, now);
+    for (const d of this.takeHeld(seq)) client.handleDatagram(d, now);
   }
 
   private abort(now: number, detail: string): void {
     this.failed = true;
-    this.held = [];
+    this.takeHeld(undefined);
     this.v12.close(now);
     // Drop the 1.2 client's close_notify: the alert this failure names replaces it.
     while (this.v12.pollTransmit()) {}
@@ -259,7 +290,8 @@ export class ClientVersionOffer implements DtlsConnection {
     return this.failed ? 'closed' : this.impl.state;
   }
 
+  /** After a switch to 1.3, what the 1.2 client counted (the hello sent, drops before the ServerHello) stays counted. */
   get stats(): Readonly<DtlsStats> {
-    return this.impl.stats;
+    return this.impl === this.v12 ? this.v12.stats : sumStats(this.impl.stats, this.v12.stats);
   }
 }

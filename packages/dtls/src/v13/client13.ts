@@ -4,9 +4,10 @@ import type { Extension } from '../extensions/extension-list.js';
 import { findExtension } from '../extensions/extension-list.js';
 import { encodeClientKeyShares } from '../extensions/key-share.js';
 import { decodeServerUseSrtp } from '../extensions/use-srtp.js';
+import type { HandshakeFragment } from '../handshake/fragment.js';
 import { decodeClientHello, encodeClientHello } from '../handshake/messages/client-hello.js';
 import { decodeServerHello, type ServerHello } from '../handshake/messages/server-hello.js';
-import type { HandshakeMessage } from '../handshake/reassembly.js';
+import type { FragmentVerdict, HandshakeMessage } from '../handshake/reassembly.js';
 import { ExtensionType, ProtocolVersion } from '../handshake/types.js';
 import type { SrtpProfile } from '../srtp-profiles.js';
 import { DecodeError } from '../wire/decode-error.js';
@@ -176,6 +177,19 @@ export class Dtls13Client extends Dtls13Connection {
     return c;
   }
 
+  /**
+   * Before the ServerHello is accepted only ServerHello fragments (a HelloRetryRequest is one) in
+   * epoch 0 are kept, as the DTLS 1.2 client keeps only its hello's: a message planted for a later
+   * message_seq would otherwise be processed right after the genuine ServerHello.
+   */
+  protected offerBeforePeerHello(f: HandshakeFragment, epoch: number): FragmentVerdict | undefined {
+    if (f.msgType !== HandshakeType13.server_hello || epoch !== 0) {
+      this.stats.drops['handshake-before-peer-hello']++;
+      return undefined;
+    }
+    return this.reassembler.offer(f, epoch);
+  }
+
   protected onHandshakeMessage(m: HandshakeMessage, now: number): void {
     const st = this.st;
     switch (st.phase) {
@@ -295,7 +309,9 @@ export class Dtls13Client extends Dtls13Connection {
     }
     const shares = group === undefined ? st.shares : [clientKeyShare(group as Group13, this.cfg.rng)];
     const body = retriedClientHello(st.clientHello, shares, info.cookie);
-    this.peerHelloAccepted();
+    // Not the final hello: what was planted beside the retry request stays excluded until the
+    // ServerHello is accepted.
+    this.peerHelloAccepted(false);
     this.sendFlight([this.message(HandshakeType13.client_hello, body, 0)], now, m.messageSeq);
     return {
       phase: 'wait-server-hello',

@@ -33,7 +33,12 @@ import type { KeySchedule13 } from './key-schedule.js';
 import { decodeAck, encodeAck, MAX_ACK_ENTRIES, type RecordNumber } from './messages/ack.js';
 import { decodeKeyUpdate, encodeKeyUpdate } from './messages/key-update.js';
 import { ContentType13 } from './record-header.js';
-import { type RecordDrop13, RecordLayer13, type RecordVerdict13 } from './record-layer.js';
+import {
+  type RecordDrop13,
+  RecordLayer13,
+  type RecordVerdict13,
+  SequenceExhausted13,
+} from './record-layer.js';
 import { RecordProtection13 } from './record-protection.js';
 import { HandshakeType13 } from './types13.js';
 
@@ -134,13 +139,19 @@ export abstract class Dtls13Connection {
   /** Our KeyUpdate is in flight: the write epoch moves once it is acknowledged (RFC 9147 §8). */
   private keyUpdateInFlight = false;
   /** Number of the record carrying the current handshake message (for ACKs of post-handshake messages). */
-  private currentRecord: RecordNumber = { epoch: 0, sequenceNumber: 0 };
+  protected currentRecord: RecordNumber = { epoch: 0, sequenceNumber: 0 };
+  /** The peer's ServerHello / ClientHello was accepted: the handshake proper has begun. */
+  private helloDone = false;
 
   constructor(
     protected readonly cfg: ResolvedConfig,
     protected readonly opts: Dtls13Options,
   ) {
-    this.reassembler = new HandshakeReassembler({ maxMessageSize: cfg.maxHandshakeMessageSize });
+    // The same limits as DTLS 1.2: memory follows the bytes received, within maxHandshakeBufferSize.
+    this.reassembler = new HandshakeReassembler({
+      maxMessageSize: cfg.maxHandshakeMessageSize,
+      maxBufferedBytes: cfg.maxHandshakeBufferSize,
+    });
     this.timer = new RetransmitTimer(cfg.retransmitInitialMs, cfg.retransmitMaxMs);
   }
 
@@ -157,8 +168,13 @@ export abstract class Dtls13Connection {
   /** One complete handshake message, in message_seq order, while the handshake runs. */
   protected abstract onHandshakeMessage(msg: HandshakeMessage, now: number): void;
 
-  /** Hook run on each handshake fragment before reassembly (the server's first ClientHello). */
-  protected prepareFragment(_f: HandshakeFragment): void {}
+  /**
+   * Offers a handshake fragment that arrived before the peer's hello (ClientHello for a server,
+   * ServerHello for a client) was accepted: only fragments of that hello may be kept, so nothing
+   * planted for a later message_seq survives past it. Returns undefined when the fragment was
+   * dropped (and counted).
+   */
+  protected abstract offerBeforePeerHello(f: HandshakeFragment, epoch: number): FragmentVerdict | undefined;
 
   // ---- input -------------------------------------------------------------------------------
 
@@ -280,8 +296,15 @@ export abstract class Dtls13Connection {
       }
       pos = p.next;
       const f = p.fragment;
-      this.prepareFragment(f);
-      const verdict = this.reassembler.offer(f, epoch);
+      let verdict: FragmentVerdict | undefined;
+      if (!this.helloDone) verdict = this.offerBeforePeerHello(f, epoch);
+      else if (epoch === 0 && f.messageSeq >= this.reassembler.nextSeq) {
+        // After the hellos every DTLS 1.3 handshake message is encrypted (RFC 8446 §2): a plaintext
+        // one for a later message_seq is forged; it is dropped, never kept as a rival.
+        this.stats.drops['unknown-epoch']++;
+        verdict = undefined;
+      } else verdict = this.reassembler.offer(f, epoch);
+      if (verdict === undefined) continue;
       if (verdict === 'old') this.noteOldFragment(f);
       else if (verdict === 'buffered') fresh = true;
       else this.stats.drops[VERDICT_DROP[verdict]]++;
@@ -467,7 +490,7 @@ export abstract class Dtls13Connection {
   protected sendAck(): void {
     if (this.received.length === 0) return;
     const epoch = this.app?.ourEpoch ?? EPOCH_HANDSHAKE;
-    if (!this.records.hasWriteEpoch(epoch)) return;
+    if (!this.records.hasWriteEpoch(epoch) || this.records.remainingSequence(epoch) === 0) return;
     this.outbox.push(this.records.encode(epoch, ContentType13.ack, encodeAck(this.received)));
   }
 
@@ -477,8 +500,17 @@ export abstract class Dtls13Connection {
     this.sendAck();
   }
 
-  protected peerHelloAccepted(): void {
+  /**
+   * The peer answered: its alerts may now end the handshake. `final` is false for a
+   * HelloRetryRequest, after which the ServerHello is still to come; once the hello is final,
+   * whatever was buffered beside it (rival versions, other message_seq values) is dropped and
+   * counted, as in DTLS 1.2.
+   */
+  protected peerHelloAccepted(final = true): void {
     this.peerHeard = true;
+    if (!final || this.helloDone) return;
+    this.helloDone = true;
+    this.stats.drops['handshake-before-peer-hello'] += this.reassembler.discardPending();
   }
 
   protected beginHandshake(now: number): void {
@@ -494,6 +526,8 @@ export abstract class Dtls13Connection {
   }
 
   protected sendAlert(level: number, description: number): void {
+    // No number left for an alert: the close happens without it.
+    if (this.records.remainingSequence(this.alertEpoch()) === 0) return;
     this.outbox.push(
       this.records.encode(this.alertEpoch(), ContentType13.alert, encodeAlert(level, description)),
     );
@@ -516,7 +550,9 @@ export abstract class Dtls13Connection {
   }
 
   private abort(e: unknown): void {
-    if (e instanceof HandshakeFailure13) this.fatal(e.alert, `${e.reason}: ${e.detail}`);
+    if (e instanceof SequenceExhausted13)
+      this.closeWith('sequence-exhausted', undefined, `${e.message} (RFC 9147 §4.5.1)`);
+    else if (e instanceof HandshakeFailure13) this.fatal(e.alert, `${e.reason}: ${e.detail}`);
     else if (e instanceof HandshakeAbort) this.fatal(e.alert, e.detail);
     else if (e instanceof DecodeError) this.fatal(e.alert, e.message);
     else this.fatal(AlertDescription.internalError, e instanceof Error ? e.message : String(e));
@@ -554,6 +590,9 @@ export abstract class Dtls13Connection {
     this.records.installReadEpoch(app.peerEpoch, this.protection(app.suite, app.schedule, app.peerSecret));
     this.stateValue = 'connected';
     this.handshakeDeadline = undefined;
+    // Rival versions a forger left for the last handshake messages are freed, not kept for the
+    // connection's life.
+    this.reassembler.discardPending();
     const ev: {
       type: 'connected';
       version: 'DTLS 1.3';

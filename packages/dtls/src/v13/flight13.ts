@@ -1,7 +1,7 @@
 import { encodeHandshakeFragment, HANDSHAKE_HEADER_LENGTH } from '../handshake/fragment.js';
 import type { RecordNumber } from './messages/ack.js';
 import { ContentType13 } from './record-header.js';
-import type { RecordLayer13 } from './record-layer.js';
+import { type RecordLayer13, SequenceExhausted13 } from './record-layer.js';
 
 /** A handshake message of one of our flights, with the epoch it is (and stays) written in (RFC 9147 §4.2.1). */
 export interface OutgoingMessage13 {
@@ -59,6 +59,12 @@ export class OutgoingFlight13 {
     const datagrams: Uint8Array[] = [];
     let parts: Uint8Array[] = [];
     let size = 0;
+    // The whole flight or nothing: a flight sent in part would leave the peer waiting for the rest.
+    const needed = new Map<number, number>();
+    for (const f of this.fragments)
+      if (!f.acknowledged) needed.set(f.message.epoch, (needed.get(f.message.epoch) ?? 0) + 1);
+    for (const [epoch, n] of needed)
+      if (records.remainingSequence(epoch) < n) throw new SequenceExhausted13(epoch);
     for (const f of this.fragments) {
       if (f.acknowledged) continue;
       const m = f.message;

@@ -61,6 +61,17 @@ interface WriteEpoch {
   nextSeq: number;
 }
 
+/**
+ * Writing needs a record number `epoch` no longer has: numbers must not wrap (RFC 9147 §4.5.1).
+ * The connection ends quietly (no alert can be numbered either) with reason sequence-exhausted.
+ */
+export class SequenceExhausted13 extends Error {
+  constructor(readonly epoch: number) {
+    super(`record sequence numbers of epoch ${epoch} are used up`);
+    this.name = 'SequenceExhausted13';
+  }
+}
+
 /** Largest sequence number a record is given: 2^48-1 for DTLSPlaintext (RFC 9147 §4); KeyUpdate comes long before. */
 const MAX_SEQUENCE = 2 ** 48 - 1;
 
@@ -160,7 +171,7 @@ export class RecordLayer13 {
     if (w === undefined) throw new RangeError(`no write keys for epoch ${epoch}`);
     if (content.length > MAX_PLAINTEXT)
       throw new RangeError(`content must be at most ${MAX_PLAINTEXT} bytes`);
-    if (w.nextSeq > MAX_SEQUENCE) throw new RangeError(`sequence numbers of epoch ${epoch} are exhausted`);
+    if (w.nextSeq > MAX_SEQUENCE) throw new SequenceExhausted13(epoch);
     const seq = w.nextSeq++;
     if (w.protection === undefined) return encodePlaintextRecord(contentType, seq, content);
     const sequenceBits = options.sequenceBits ?? 16;
@@ -181,6 +192,12 @@ export class RecordLayer13 {
     if (sequenceBits === 16) out[2]! ^= mask[1]!;
     out.set(encrypted, header.length);
     return out;
+  }
+
+  /** How many records `epoch` can still be written with before its numbers run out (never wrapping). */
+  remainingSequence(epoch: number): number {
+    const w = this.writes.get(epoch);
+    return w === undefined ? 0 : Math.max(0, MAX_SEQUENCE + 1 - w.nextSeq);
   }
 
   /** Bytes a record adds around `n` bytes of content in `epoch`. */

@@ -1,13 +1,16 @@
 import type { KeyObject } from 'node:crypto';
+import { AlertDescription, HandshakeAbort } from '../alert.js';
 import type { ResolvedConfig } from '../config.js';
 import type { Extension } from '../extensions/extension-list.js';
 import { encodeUseSrtp } from '../extensions/use-srtp.js';
 import type { HandshakeFragment } from '../handshake/fragment.js';
 import { encodeHandshakeFragment } from '../handshake/fragment.js';
 import { type ClientHello, decodeClientHello } from '../handshake/messages/client-hello.js';
-import type { HandshakeMessage } from '../handshake/reassembly.js';
+import type { FragmentVerdict, HandshakeMessage } from '../handshake/reassembly.js';
 import { ExtensionType, ProtocolVersion } from '../handshake/types.js';
+import { MAX_RECORD_SEQUENCE } from '../record/record-layer.js';
 import type { SrtpProfile } from '../srtp-profiles.js';
+import { HELLO_SEQUENCE_RESERVE, MAX_FIRST_HELLO_SEQ } from '../v12/server-handshake.js';
 import { DecodeError } from '../wire/decode-error.js';
 import type { CipherSuite13 } from './cipher-suites.js';
 import { Dtls13Connection, type Dtls13Options, EPOCH_APPLICATION, EPOCH_HANDSHAKE } from './connection13.js';
@@ -90,13 +93,26 @@ export class Dtls13Server extends Dtls13Connection {
   start(_now: number): void {}
 
   /**
-   * A ClientHello after our stateless HelloRetryRequest carries message_seq 1 while we expect 0
-   * (RFC 9147 §5.2): before any handshake state exists, follow the client's numbering. A retried
-   * hello exists only because our retry arrived, so it wins over a partly buffered first one.
+   * Before a ClientHello is accepted only ClientHello fragments are kept, by the DTLS 1.2 server's
+   * rule: its message_seq is 0, or 1 after our stateless HelloRetryRequest (RFC 9147 §5.2), or 0
+   * again when the client repeats its first hello. Each number up to MAX_FIRST_HELLO_SEQ keeps its
+   * own rival versions and reassembly moves to the first one that is whole, so a forged fragment,
+   * whatever number it claims, cannot shadow the genuine hello, and a retried hello (which exists
+   * only because our retry arrived) wins over a partly buffered first one.
    */
-  protected override prepareFragment(f: HandshakeFragment): void {
-    if (this.st.phase !== 'wait-client-hello' || f.msgType !== HandshakeType13.client_hello) return;
-    if (f.messageSeq === 1 && this.reassembler.nextSeq === 0) this.reassembler.restartAt(1);
+  protected offerBeforePeerHello(f: HandshakeFragment, epoch: number): FragmentVerdict | undefined {
+    if (f.msgType !== HandshakeType13.client_hello || epoch !== 0) {
+      this.stats.drops['not-client-hello']++;
+      return undefined;
+    }
+    if (f.messageSeq > MAX_FIRST_HELLO_SEQ) {
+      this.stats.drops['handshake-before-peer-hello']++;
+      return undefined;
+    }
+    const verdict = this.reassembler.offerFirst(f, epoch);
+    if (f.messageSeq !== this.reassembler.nextSeq && this.reassembler.isComplete(f.messageSeq))
+      this.reassembler.restartAt(f.messageSeq);
+    return verdict;
   }
 
   protected onHandshakeMessage(m: HandshakeMessage, now: number): void {
@@ -214,11 +230,13 @@ export class Dtls13Server extends Dtls13Connection {
     );
     const hrr = encodeHelloRetryRequest(suite.id, group, cookie);
     const fragment = encodeHandshakeFragment(HandshakeType13.server_hello, 0, hrr, 0, hrr.length);
-    this.sendDatagram(encodePlaintextRecord(ContentType13.handshake, this.hrrRecordSeq++, fragment));
+    // RFC 9147 §5.1: the HelloRetryRequest takes the ClientHello's record number, so that a server
+    // keeping no state never repeats a number.
+    this.sendDatagram(
+      encodePlaintextRecord(ContentType13.handshake, this.currentRecord.sequenceNumber, fragment),
+    );
     this.reassembler.restartAt(0);
   }
-
-  private hrrRecordSeq = 0;
 
   private answer(
     m: HandshakeMessage,
@@ -230,6 +248,17 @@ export class Dtls13Server extends Dtls13Connection {
     retry: RetryState | undefined,
     now: number,
   ): ServerState13 {
+    // Our epoch-0 numbering continues above the ClientHello's record (skipSequenceNumbers below),
+    // as the stateless HelloRetryRequest reused a client's number. A hello numbered near 2^48 would
+    // leave no numbers for our flight, its retransmissions or an alert, and numbers must not wrap
+    // (RFC 9147 §4.5.1): no genuine client starts there, so the hello is dropped, nothing started.
+    const recordSeq = this.currentRecord.sequenceNumber;
+    if (MAX_RECORD_SEQUENCE - recordSeq < HELLO_SEQUENCE_RESERVE) {
+      this.stats.drops['sequence-exhausted']++;
+      this.reassembler.restartAt(m.messageSeq);
+      return { phase: 'wait-client-hello' };
+    }
+    this.records.skipSequenceNumbers(0, recordSeq + 1);
     // The handshake starts here: before, a stateless retry keeps nothing (RFC 9147 §5.1).
     if (this.stateValue === 'new') this.beginHandshake(now);
     const exchange = serverKeyShare(group, clientShare, this.cfg.rng);
@@ -324,6 +353,13 @@ export class Dtls13Server extends Dtls13Connection {
     if (cert.entries.length === 0) {
       // RFC 8446 §4.4.2.4: a server that requires a certificate answers none with certificate_required.
       if (this.cfg.requireClientCertificate) fail13('certificate-required', 'the client sent no certificate');
+      // An expected fingerprint is always enforced, whatever requireClientCertificate says: no
+      // certificate cannot match it (the same rule and alert as the DTLS 1.2 server).
+      if (this.cfg.expectedFingerprint !== undefined)
+        throw new HandshakeAbort(
+          AlertDescription.handshakeFailure,
+          'client sent no certificate, but expectedFingerprint is set',
+        );
       keys.transcript.add(m.msgType, m.body);
       return { phase: 'wait-client-finished', keys, peerCertificate: undefined };
     }

@@ -1,11 +1,15 @@
 import type { ResolvedConfig } from '../config.js';
-import type { DtlsEvent, DtlsState, DtlsStats } from '../events.js';
-import { newStats } from '../events.js';
+import type { DtlsDropReason, DtlsEvent, DtlsState, DtlsStats } from '../events.js';
+import { newStats, sumStats } from '../events.js';
 import { parseHandshakeFragment } from '../handshake/fragment.js';
 import { decodeClientHello } from '../handshake/messages/client-hello.js';
-import { HandshakeReassembler } from '../handshake/reassembly.js';
+import {
+  type FragmentVerdict,
+  type HandshakeMessage,
+  HandshakeReassembler,
+} from '../handshake/reassembly.js';
 import type { SrtpKeyingMaterial } from '../srtp-profiles.js';
-import { ServerHandshake12 } from '../v12/server-handshake.js';
+import { MAX_FIRST_HELLO_SEQ, ServerHandshake12 } from '../v12/server-handshake.js';
 import { DecodeError } from '../wire/decode-error.js';
 import { checkNow, DEFAULT_DTLS13_OPTIONS } from './connection13.js';
 import { offersDtls13 } from './messages/hello13.js';
@@ -30,30 +34,58 @@ export interface DtlsConnection {
   readonly stats: Readonly<DtlsStats>;
 }
 
-/** Datagrams held while the ClientHello is incomplete, and their total size: a ClientHello spans few. */
-const MAX_HELD_DATAGRAMS = 8;
-const MAX_HELD_BYTES = 16384;
+/** Datagrams held while the ClientHello is incomplete: a ClientHello and its retransmissions span few. */
+const MAX_HELD_DATAGRAMS = 16;
+
+/** Fragment verdicts that keep nothing, under the engine's drop counters. */
+const VERDICT_DROP: Record<Exclude<FragmentVerdict, 'buffered' | 'inconsistent'>, DtlsDropReason> = {
+  old: 'handshake-out-of-window',
+  'too-large': 'handshake-too-large',
+  'out-of-window': 'handshake-out-of-window',
+  'buffer-full': 'handshake-buffer-full',
+  'too-many-ranges': 'handshake-too-many-ranges',
+};
+
+/** A datagram held until the version is chosen, with the ClientHello message_seq values it carried. */
+interface HeldDatagram {
+  readonly bytes: Uint8Array;
+  readonly seqs: ReadonlySet<number>;
+}
 
 /**
  * A server that may speak DTLS 1.2 or 1.3 decides on the reassembled ClientHello, never on a first
  * fragment: browsers' ClientHellos span two datagrams and supported_versions may sit in the second.
- * Until then it holds the datagrams (bounded), keeps no other state and sends nothing; once the
- * hello is complete it creates the connection of the chosen version and hands it every held
- * datagram, so that connection runs its own cookie exchange exactly as if it had been first.
- * 1.3 is chosen when supported_versions offers it (RFC 8446 §4.2.1) and the hello does not answer a
- * DTLS 1.2 HelloVerifyRequest, else 1.2.
+ * Until then it reassembles ClientHello fragments under the hardened DTLS 1.2 server's rules
+ * (nothing but ClientHello fragments kept, message_seq at most MAX_FIRST_HELLO_SEQ, rival versions
+ * per message_seq so a forged fragment cannot shadow the genuine hello, memory following the bytes
+ * received within maxHandshakeBufferSize), holds the datagrams that carried them (bounded), keeps
+ * no other state and sends nothing. Once a hello is whole it creates the connection of the chosen
+ * version and hands it only the datagrams that carried that hello's message_seq, so that connection
+ * runs its own cookie exchange, record numbering and hello checks exactly as if it had been first;
+ * the rivals planted at other message_seq values are dropped and counted
+ * (handshake-before-peer-hello). 1.3 is chosen when supported_versions offers it (RFC 8446 §4.2.1)
+ * and the hello does not answer a DTLS 1.2 HelloVerifyRequest, else 1.2.
  */
 export class ServerVersionSelector implements DtlsConnection {
   private impl: DtlsConnection | undefined;
-  private held: Uint8Array[] = [];
+  private held: HeldDatagram[] = [];
   private heldBytes = 0;
-  private reassembler = new HandshakeReassembler({ maxMessageSize: 65536, maxBufferedMessages: 2 });
+  private reassembler: HandshakeReassembler;
   private closed = false;
+  /** What this front counted itself; added to the chosen connection's counters. */
   private readonly ownStats: DtlsStats = newStats();
   private readonly ownEvents: DtlsEvent[] = [];
 
   constructor(private readonly cfg: ResolvedConfig) {
     if (cfg.role !== 'server') throw new RangeError('ServerVersionSelector needs role server');
+    this.reassembler = this.newReassembler();
+  }
+
+  private newReassembler(): HandshakeReassembler {
+    return new HandshakeReassembler({
+      maxMessageSize: this.cfg.maxHandshakeMessageSize,
+      maxBufferedBytes: this.cfg.maxHandshakeBufferSize,
+    });
   }
 
   /** The version chosen, once a ClientHello decided it. */
@@ -76,35 +108,56 @@ export class ServerVersionSelector implements DtlsConnection {
       this.ownStats.drops['after-close']++;
       return;
     }
-    let sawHello = false;
+    const seqs = new Set<number>();
+    const drops = this.ownStats.drops;
     for (const r of splitDatagram13(bytes).records) {
-      if (r.kind !== 'plaintext' || r.contentType !== ContentType13.handshake || r.epoch !== 0) continue;
+      if (r.kind !== 'plaintext' || r.contentType !== ContentType13.handshake || r.epoch !== 0) {
+        drops['not-client-hello']++;
+        continue;
+      }
       let pos = 0;
       while (pos < r.fragment.length) {
         const p = parseHandshakeFragment(r.fragment, pos);
-        if (!p.ok) break;
+        if (!p.ok) {
+          drops[p.reason]++;
+          break;
+        }
         pos = p.next;
         const f = p.fragment;
-        if (f.msgType !== HandshakeType13.client_hello) continue;
-        // A ClientHello may come with message_seq 1 after a stateless cookie exchange in front.
-        if (f.messageSeq > this.reassembler.nextSeq && !this.reassembler.has(this.reassembler.nextSeq))
-          this.reassembler.restartAt(f.messageSeq);
-        if (this.reassembler.offer(f, 0) === 'buffered') sawHello = true;
+        if (f.msgType !== HandshakeType13.client_hello) {
+          drops['not-client-hello']++;
+          continue;
+        }
+        if (f.messageSeq > MAX_FIRST_HELLO_SEQ) {
+          drops['handshake-before-peer-hello']++;
+          continue;
+        }
+        const verdict = this.reassembler.offerFirst(f, 0);
+        if (verdict === 'buffered' || verdict === 'inconsistent') seqs.add(f.messageSeq);
+        else drops[VERDICT_DROP[verdict]]++;
       }
     }
-    if (!sawHello) {
-      this.ownStats.drops['not-client-hello']++;
-      return;
-    }
-    // Hold a copy: the embedder may reuse its receive buffer.
-    this.held.push(Uint8Array.from(bytes));
+    if (seqs.size === 0) return;
+    // Hold a copy: the embedder may reuse its receive buffer. Memory stays proportional to what
+    // arrived: at most MAX_HELD_DATAGRAMS and maxHandshakeBufferSize bytes, the oldest going first
+    // (a genuine client's retransmission brings back what a flood pushed out).
+    this.held.push({ bytes: Uint8Array.from(bytes), seqs });
     this.heldBytes += bytes.length;
-    while (this.held.length > MAX_HELD_DATAGRAMS || this.heldBytes > MAX_HELD_BYTES) {
-      this.heldBytes -= this.held.shift()!.length;
-      this.ownStats.drops['handshake-buffer-full']++;
+    while (this.held.length > MAX_HELD_DATAGRAMS || this.heldBytes > this.cfg.maxHandshakeBufferSize) {
+      this.heldBytes -= this.held.shift()!.bytes.length;
+      drops['handshake-buffer-full']++;
     }
-    const m = this.reassembler.next();
-    if (m === undefined) return;
+    for (const seq of seqs) {
+      if (!this.reassembler.isComplete(seq)) continue;
+      this.reassembler.restartAt(seq);
+      const m = this.reassembler.next();
+      if (m === undefined) continue;
+      if (this.decide(m, now)) return;
+    }
+  }
+
+  /** Decides on one whole ClientHello; false when it does not decode (dropped, the others kept). */
+  private decide(m: HandshakeMessage, now: number): boolean {
     let dtls13: boolean;
     let offered13: boolean;
     try {
@@ -116,8 +169,9 @@ export class ServerVersionSelector implements DtlsConnection {
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
       this.ownStats.drops['bad-client-hello']++;
-      this.reset();
-      return;
+      // The genuine hello may still complete at this message_seq (a forgery raced it).
+      this.reassembler.restartAt(m.messageSeq);
+      return false;
     }
     const useDtls13 = this.cfg.maxVersion === 'DTLS 1.3' && (dtls13 || this.cfg.minVersion === 'DTLS 1.3');
     // RFC 8446 §4.1.3: a 1.3-capable server negotiating 1.2 marks its random with the downgrade
@@ -130,15 +184,20 @@ export class ServerVersionSelector implements DtlsConnection {
       : new ServerHandshake12(cfg12);
     impl.start(now);
     this.impl = impl;
-    const held = this.held;
+    // Only the datagrams of the chosen hello's message_seq go on; what was planted at other
+    // message_seq values before it is dropped here and counted.
+    const replay = this.held.filter((h) => h.seqs.has(m.messageSeq)).map((h) => h.bytes);
+    this.ownStats.drops['handshake-before-peer-hello'] += this.reassembler.discardPending();
+    this.ownStats.datagramsReceived -= replay.length;
     this.reset();
-    for (const d of held) impl.handleDatagram(d, now);
+    for (const d of replay) impl.handleDatagram(d, now);
+    return true;
   }
 
   private reset(): void {
     this.held = [];
     this.heldBytes = 0;
-    this.reassembler = new HandshakeReassembler({ maxMessageSize: 65536, maxBufferedMessages: 2 });
+    this.reassembler = this.newReassembler();
   }
 
   handleTimeout(now: number): void {
@@ -193,7 +252,8 @@ export class ServerVersionSelector implements DtlsConnection {
     return this.closed ? 'closed' : 'new';
   }
 
+  /** The chosen connection's counters plus what this front counted before it existed. */
   get stats(): Readonly<DtlsStats> {
-    return this.impl?.stats ?? this.ownStats;
+    return this.impl === undefined ? this.ownStats : sumStats(this.impl.stats, this.ownStats);
   }
 }
