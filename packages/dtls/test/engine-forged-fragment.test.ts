@@ -3,7 +3,7 @@ import { before, test } from 'node:test';
 import { type DtlsCertificate, generateCertificate } from '../src/certificate.js';
 import { DtlsEngine } from '../src/engine.js';
 import { encodeRecord } from '../src/record/record-header.js';
-import { drain, events } from './sim/craft.js';
+import { drain, events, messageDatagram } from './sim/craft.js';
 
 /*
  * One forged partial fragment at the message_seq an engine expects next must not shadow the genuine
@@ -133,4 +133,22 @@ test('DTLS 1.3 (default versions): plaintext fragments forged for the encrypted 
   const connected = events(server).find((e) => e.type === 'connected');
   assert.equal(connected?.type === 'connected' ? connected.version : undefined, 'DTLS 1.3');
   assert.equal(reassemblerOf(server).buffered, 0);
+});
+
+test('client offering both versions: forged ServerHello fragments at any message_seq, and a forged ServerHello that does not decode, neither wedge it nor decide its version', () => {
+  for (const cookieExchange of [false, true]) {
+    const client = new DtlsEngine({ role: 'client', certificate: a });
+    // A small mtu splits the genuine ServerHello (with its 1120-byte share) over several datagrams.
+    const server = new DtlsEngine({ role: 'server', certificate: b, cookieExchange, mtu: 220 });
+    client.start(0);
+    for (const seq of [0, 1, 5, 15]) client.handleDatagram(forgedFragment(2, seq, 0x1ff, 90 + seq), 1);
+    client.handleDatagram(messageDatagram(2, 0, Uint8Array.of(3, 4), 99), 1);
+    assert.equal(client.state, 'handshaking', `cookieExchange ${cookieExchange}`);
+    assert.equal(client.stats.drops['bad-server-hello'], 1, `cookieExchange ${cookieExchange}`);
+    exchange(client, server, 2);
+    assert.equal(client.state, 'connected', `cookieExchange ${cookieExchange}`);
+    assert.equal(server.state, 'connected', `cookieExchange ${cookieExchange}`);
+    const connected = events(client).find((e) => e.type === 'connected');
+    assert.equal(connected?.type === 'connected' ? connected.version : undefined, 'DTLS 1.3');
+  }
 });

@@ -226,8 +226,10 @@ export class Dtls13Client extends Dtls13Connection {
     now: number,
   ): ClientState13 {
     if (m.msgType !== HandshakeType13.server_hello || m.epoch !== 0) {
-      // Before the server's hello is accepted nothing else can be authenticated: drop it.
+      // Before the server's hello is accepted nothing else can be authenticated: drop it, and let
+      // the genuine hello still be released at this message_seq (its rival version).
       this.stats.drops['bad-server-hello']++;
+      this.reassembler.restartAt(m.messageSeq);
       return st;
     }
     let hello: ServerHello;
@@ -237,7 +239,9 @@ export class Dtls13Client extends Dtls13Connection {
       info = serverHello13Info(hello);
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
+      // Unauthenticated and undecodable: dropped; a genuine rival may still complete here.
       this.stats.drops['bad-server-hello']++;
+      this.reassembler.restartAt(m.messageSeq);
       return st;
     }
     if (info.selectedVersion !== ProtocolVersion.DTLS1_3)
