@@ -66,7 +66,7 @@ if (insideLoopbackNamespace()) {
       const first = await waitFor(a, (v) => v.state === 'connected' && v.rxTotal > 20, 20_000);
       t.diagnostic(`alone: ${JSON.stringify(first)}`);
       assert.equal(first.state, 'connected', `first caller connected: ${JSON.stringify(first)}`);
-      assert.equal(first.dtls, 'DTLS 1.2');
+      assert.equal(first.dtls, 'DTLS 1.3');
       assert.ok(first.rxTotal > 20, 'alone in the room, the caller hears its own echo');
 
       const b = await join(firefox, server, 'duo');

@@ -31,11 +31,35 @@ const CASES: ReadonlyArray<{
   name: BrowserName;
   args: string[];
   profiles: readonly string[];
+  /** The DTLS 1.3 key exchange group both ends must agree on. */
+  group: string;
   /** Also run the consent + NAT rebinding call. */
   rebinding?: boolean;
 }> = [
-  { label: 'chromium', name: 'chromium', args: [], profiles: PROFILES, rebinding: true },
-  { label: 'firefox', name: 'firefox', args: [], profiles: PROFILES, rebinding: true },
+  {
+    label: 'chromium',
+    name: 'chromium',
+    args: [],
+    profiles: PROFILES,
+    group: 'X25519MLKEM768',
+    rebinding: true,
+  },
+  {
+    label: 'firefox',
+    name: 'firefox',
+    args: [],
+    profiles: PROFILES,
+    group: 'X25519MLKEM768',
+    rebinding: true,
+  },
+  // Chromium without its ML-KEM key share: DTLS 1.3 with classical x25519 in both roles.
+  {
+    label: 'chromium without PQ key exchange',
+    name: 'chromium',
+    args: ['--disable-features=WebRtcPqcForDtls'],
+    profiles: [PROFILES[0]],
+    group: 'x25519',
+  },
   // DTLS-in-STUN: the first check carries the ClientHello in 0xC070/0xC071, which we ignore as
   // comprehension-optional; the browser must then fall back to ordinary DTLS (INTEROP.md).
   {
@@ -43,6 +67,7 @@ const CASES: ReadonlyArray<{
     name: 'chromium',
     args: ['--force-fieldtrials=WebRTC-IceHandshakeDtls/Enabled/'],
     profiles: [PROFILES[0]],
+    group: 'X25519MLKEM768',
   },
 ];
 
@@ -53,7 +78,7 @@ function iceSummary(ice: WebRtcTransportStats['ice']): string {
 }
 
 if (insideLoopbackNamespace()) {
-  for (const { label, name, args, profiles, rebinding } of CASES) {
+  for (const { label, name, args, profiles, group, rebinding } of CASES) {
     test(`${label}: audio calls over ICE-lite + DTLS + SRTP, every profile, both DTLS roles`, {
       skip: browserMissingReason(name),
       timeout: 120_000,
@@ -89,7 +114,16 @@ if (insideLoopbackNamespace()) {
               // The browser's view of the same handshake.
               assert.ok(bt, 'browser getStats has a transport entry');
               assert.equal(bt.dtlsState, 'connected');
-              assert.equal(bt.tlsVersion, 'FEFD');
+              // As DTLS server we take DTLS 1.3 (0xFEFC) with the expected group; as DTLS client the
+              // transport offers 1.2 by default (see WebRtcTransport's engine config).
+              if (ourRole === 'server') {
+                assert.equal(bt.tlsVersion, 'FEFC');
+                assert.equal(r.connected.dtlsVersion, 'DTLS 1.3');
+                assert.equal(r.connected.dtlsGroup, group);
+              } else {
+                assert.equal(bt.tlsVersion, 'FEFD');
+                assert.equal(r.connected.dtlsVersion, 'DTLS 1.2');
+              }
               assert.equal(normalizeSrtpName(String(bt.srtpCipher)), normalizeSrtpName(profile));
               if (bt.dtlsRole !== undefined)
                 assert.equal(bt.dtlsRole, ourRole === 'server' ? 'client' : 'server');

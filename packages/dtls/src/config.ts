@@ -2,6 +2,7 @@ import { randomFillSync } from 'node:crypto';
 import type { DtlsCertificate } from './certificate.js';
 import { CIPHER_SUITES, type CipherSuite, cipherSuiteByName } from './cipher-suites.js';
 import { type KeyShareGroup, SUPPORTED_GROUPS } from './crypto/key-share.js';
+import type { DtlsVersion } from './events.js';
 import { type ParsedFingerprint, parseFingerprint } from './fingerprint.js';
 import { type SrtpProfile, srtpProfileByName } from './srtp-profiles.js';
 
@@ -106,6 +107,14 @@ export interface DtlsConfig {
   readonly maxHandshakeBufferSize?: number;
   /** Anti-replay window width per epoch (RFC 6347 §4.1.2.6). Default 64. */
   readonly replayWindow?: number;
+  /** Oldest protocol version accepted. Default 'DTLS 1.2'. */
+  readonly minVersion?: DtlsVersion;
+  /**
+   * Newest protocol version offered (client) or accepted (server). Default 'DTLS 1.3': a server
+   * picks 1.3 when the ClientHello's supported_versions offers it, else 1.2; a client offers both
+   * and completes whichever the server picks. 'DTLS 1.2' pins 1.2.
+   */
+  readonly maxVersion?: DtlsVersion;
 }
 
 /** The config with defaults applied and names resolved; what the handshake code reads. */
@@ -132,6 +141,19 @@ export interface ResolvedConfig {
   readonly maxHandshakeMessageSize: number;
   readonly maxHandshakeBufferSize: number;
   readonly replayWindow: number;
+  readonly minVersion: DtlsVersion;
+  readonly maxVersion: DtlsVersion;
+  /**
+   * Set internally when a DTLS 1.2 client's ClientHello also offers DTLS 1.3 (one hello for both,
+   * RFC 8446 §4.2.1): the 1.3 suites go first, supported_groups is replaced, and the 1.3
+   * extensions (supported_versions, key_share) are appended.
+   */
+  readonly offer13?: {
+    readonly cipherSuites: readonly number[];
+    readonly supportedGroups: readonly number[];
+    readonly signatureSchemes: readonly number[];
+    readonly extensions: readonly { readonly type: number; readonly data: Uint8Array }[];
+  };
 }
 
 export const DEFAULT_SRTP_PROFILES: readonly string[] = Object.freeze([
@@ -240,6 +262,10 @@ export function resolveConfig(config: DtlsConfig): ResolvedConfig {
     2 * maxHandshakeMessageSize,
     maxHandshakeMessageSize + 1024,
   );
+  const minVersion = resolveVersion('minVersion', config.minVersion, 'DTLS 1.2');
+  const maxVersion = resolveVersion('maxVersion', config.maxVersion, 'DTLS 1.3');
+  if (minVersion === 'DTLS 1.3' && maxVersion === 'DTLS 1.2')
+    throw new RangeError('config.minVersion must not be newer than config.maxVersion');
   return {
     role,
     certificate: config.certificate,
@@ -262,7 +288,16 @@ export function resolveConfig(config: DtlsConfig): ResolvedConfig {
     maxHandshakeMessageSize,
     maxHandshakeBufferSize,
     replayWindow: positiveInt('replayWindow', config.replayWindow, 64, 32),
+    minVersion,
+    maxVersion,
   };
+}
+
+function resolveVersion(name: string, v: unknown, def: DtlsVersion): DtlsVersion {
+  if (v === undefined) return def;
+  if (v !== 'DTLS 1.2' && v !== 'DTLS 1.3')
+    throw new RangeError(`config.${name} must be 'DTLS 1.2' or 'DTLS 1.3', got ${String(v)}`);
+  return v;
 }
 
 /** Longest cookieBinding accepted, in bytes. */

@@ -1,9 +1,12 @@
-import { type DtlsConfig, resolveConfig } from './config.js';
+import { type DtlsConfig, type ResolvedConfig, resolveConfig } from './config.js';
 import type { DtlsEvent, DtlsState, DtlsStats } from './events.js';
 import type { SrtpKeyingMaterial } from './srtp-profiles.js';
 import { ClientHandshake12 } from './v12/client-handshake.js';
-import type { Dtls12Connection } from './v12/connection.js';
 import { ServerHandshake12 } from './v12/server-handshake.js';
+import { ClientVersionOffer } from './v13/client-version-selection.js';
+import { Dtls13Client } from './v13/client13.js';
+import { DEFAULT_DTLS13_OPTIONS } from './v13/connection13.js';
+import { type DtlsConnection, ServerVersionSelector } from './v13/version-selection.js';
 
 /**
  * A sans-IO DTLS endpoint (DESIGN "Sans-IO engines"): feed it datagrams and timeouts with the
@@ -11,15 +14,16 @@ import { ServerHandshake12 } from './v12/server-handshake.js';
  * timer, clock or randomness of its own. Bad input from the network never throws out of it; API
  * misuse does, at once.
  *
- * This class only dispatches to the version-specific connection (today DTLS 1.2, RFC 6347), so a
- * DTLS 1.3 implementation can be chosen here later without changing the API.
+ * This class only dispatches to the version-specific connection: DTLS 1.2 (RFC 6347) or DTLS 1.3
+ * (RFC 9147), as `minVersion`/`maxVersion` allow. A server allowing both decides on the
+ * reassembled ClientHello (ServerVersionSelector).
  */
 export class DtlsEngine {
-  private readonly impl: Dtls12Connection;
+  private readonly impl: DtlsConnection;
 
   constructor(config: DtlsConfig) {
     const cfg = resolveConfig(config);
-    this.impl = cfg.role === 'client' ? new ClientHandshake12(cfg) : new ServerHandshake12(cfg);
+    this.impl = chooseConnection(cfg);
   }
 
   /** Client: sends flight 1 (ClientHello). Server: nothing; it waits for a ClientHello. */
@@ -93,6 +97,14 @@ export class DtlsEngine {
   get stats(): Readonly<DtlsStats> {
     return this.impl.stats;
   }
+}
+
+function chooseConnection(cfg: ResolvedConfig): DtlsConnection {
+  if (cfg.role === 'server')
+    return cfg.maxVersion === 'DTLS 1.2' ? new ServerHandshake12(cfg) : new ServerVersionSelector(cfg);
+  if (cfg.minVersion === 'DTLS 1.3') return new Dtls13Client(cfg, DEFAULT_DTLS13_OPTIONS);
+  if (cfg.maxVersion === 'DTLS 1.2') return new ClientHandshake12(cfg);
+  return new ClientVersionOffer(cfg);
 }
 
 export { DtlsCookieGate } from './cookie-gate.js';

@@ -1,5 +1,8 @@
 import type { SrtpKeyingMaterial } from './srtp-profiles.js';
 
+/** The protocol version a connection negotiated. */
+export type DtlsVersion = 'DTLS 1.2' | 'DTLS 1.3';
+
 /** Why a connection ended. */
 export type DtlsCloseReason =
   | 'close-notify'
@@ -17,9 +20,11 @@ export type DtlsCloseReason =
 export type DtlsEvent =
   | {
       readonly type: 'connected';
-      readonly version: 'DTLS 1.2';
+      readonly version: DtlsVersion;
       /** IANA name of the negotiated suite. */
       readonly cipherSuite: string;
+      /** IANA name of the key exchange group, e.g. 'X25519MLKEM768' (DTLS 1.3 only). */
+      readonly group?: string;
       /** Registry name of the negotiated DTLS-SRTP profile, when use_srtp was negotiated. */
       readonly srtpProfile?: string;
       /** SRTP master keys for our role (RFC 5764 §4.2), when use_srtp was negotiated. */
@@ -134,4 +139,15 @@ export function newStats(): DtlsStats {
     'handshake-before-peer-hello': 0,
   } satisfies Record<DtlsDropReason, number>;
   return { datagramsReceived: 0, datagramsSent: 0, recordsReceived: 0, retransmissions: 0, drops };
+}
+
+/** The sum of two sets of counters (a front that counted before handing over to a connection). */
+export function sumStats(a: Readonly<DtlsStats>, b: Readonly<DtlsStats>): DtlsStats {
+  const sum = newStats();
+  for (const k of DROP_REASONS) sum.drops[k] = a.drops[k] + b.drops[k];
+  sum.datagramsReceived = a.datagramsReceived + b.datagramsReceived;
+  sum.datagramsSent = a.datagramsSent + b.datagramsSent;
+  sum.recordsReceived = a.recordsReceived + b.recordsReceived;
+  sum.retransmissions = a.retransmissions + b.retransmissions;
+  return sum;
 }

@@ -41,6 +41,7 @@ export type {
   DtlsEvent,
   DtlsState,
   DtlsStats,
+  DtlsVersion,
 } from './events.js';
 // SDP fingerprints (RFC 8122 §5).
 export {

@@ -106,3 +106,15 @@ test('--help returns the usage text', () => {
     assert.match(r.message, /rtcseal-dtls client HOST:PORT/);
   }
 });
+
+test('--dtls1_2 and --dtls1_3 pin one version; by default both are allowed; both at once is an error', () => {
+  const both = ok(['client', 'h:1']);
+  assert.deepEqual([both.minVersion, both.maxVersion], ['DTLS 1.2', 'DTLS 1.3']);
+  const v12 = ok(['client', 'h:1', '--dtls1_2']);
+  assert.deepEqual([v12.minVersion, v12.maxVersion], ['DTLS 1.2', 'DTLS 1.2']);
+  const v13 = ok(['server', '--port', '5000', '--dtls1_3']);
+  assert.deepEqual([v13.minVersion, v13.maxVersion], ['DTLS 1.3', 'DTLS 1.3']);
+  const r = parseCliArgs(['client', 'h:1', '--dtls1_2', '--dtls1_3']);
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.match(r.message, /--dtls1_2 and --dtls1_3/);
+});

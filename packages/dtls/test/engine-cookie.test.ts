@@ -18,8 +18,8 @@ before(async () => {
 });
 
 test('the engine answers a ClientHello without cookie with one small HelloVerifyRequest and keeps no timer', () => {
-  const client = new DtlsEngine({ role: 'client', certificate: a });
-  const server = new DtlsEngine({ role: 'server', certificate: b });
+  const client = new DtlsEngine({ maxVersion: 'DTLS 1.2', role: 'client', certificate: a });
+  const server = new DtlsEngine({ maxVersion: 'DTLS 1.2', role: 'server', certificate: b });
   client.start(0);
   const [ch] = drain(client);
   server.handleDatagram(ch!, 1);
@@ -38,8 +38,8 @@ test('the engine answers a ClientHello without cookie with one small HelloVerify
 });
 
 test('a ClientHello with a wrong cookie gets a new HelloVerifyRequest and creates no handshake', () => {
-  const client = new DtlsEngine({ role: 'client', certificate: a });
-  const server = new DtlsEngine({ role: 'server', certificate: b });
+  const client = new DtlsEngine({ maxVersion: 'DTLS 1.2', role: 'client', certificate: a });
+  const server = new DtlsEngine({ maxVersion: 'DTLS 1.2', role: 'server', certificate: b });
   client.start(0);
   const [ch] = handshakeMessages(drain(client));
   const hello = decodeClientHello(ch!.body);
@@ -63,8 +63,13 @@ test('a ClientHello with a wrong cookie gets a new HelloVerifyRequest and create
 });
 
 test('the handshake completes through the cookie exchange; the lost HelloVerifyRequest is recovered', () => {
-  const client = new DtlsEngine({ role: 'client', certificate: a, retransmit: { initialMs: 100 } });
-  const server = new DtlsEngine({ role: 'server', certificate: b });
+  const client = new DtlsEngine({
+    maxVersion: 'DTLS 1.2',
+    role: 'client',
+    certificate: a,
+    retransmit: { initialMs: 100 },
+  });
+  const server = new DtlsEngine({ maxVersion: 'DTLS 1.2', role: 'server', certificate: b });
   client.start(0);
   server.handleDatagram(drain(client)[0]!, 1);
   drain(server); // HelloVerifyRequest lost
@@ -85,7 +90,7 @@ test('the handshake completes through the cookie exchange; the lost HelloVerifyR
 test('DtlsCookieGate replies statelessly, then accepts the returning ClientHello for a new engine', () => {
   const prng = new Prng(4);
   const gate = new DtlsCookieGate({ rng: (n) => prng.bytes(n) });
-  const client = new DtlsEngine({ role: 'client', certificate: a });
+  const client = new DtlsEngine({ maxVersion: 'DTLS 1.2', role: 'client', certificate: a });
   client.start(0);
   const first = drain(client)[0]!;
   const v1 = gate.check(first, '192.0.2.1:5000', 1);
@@ -97,7 +102,12 @@ test('DtlsCookieGate replies statelessly, then accepts the returning ClientHello
   assert.deepEqual(gate.check(second, '192.0.2.1:5000', 3), { kind: 'accept', clientHello: true });
   assert.equal(gate.check(second, '192.0.2.99:5000', 3).kind, 'reply', 'the cookie is bound to the address');
   // The server engine is created now, without its own cookie exchange, and takes message_seq 1.
-  const server = new DtlsEngine({ role: 'server', certificate: b, cookieExchange: false });
+  const server = new DtlsEngine({
+    maxVersion: 'DTLS 1.2',
+    role: 'server',
+    certificate: b,
+    cookieExchange: false,
+  });
   server.handleDatagram(second, 3);
   let now = 4;
   for (let i = 0; i < 4; i++, now++) {
@@ -135,7 +145,7 @@ test('DtlsCookieGate never throws on random input', () => {
 });
 
 test('the client follows a second HelloVerifyRequest with a new cookie, up to a bound', () => {
-  const client = new DtlsEngine({ role: 'client', certificate: a });
+  const client = new DtlsEngine({ maxVersion: 'DTLS 1.2', role: 'client', certificate: a });
   client.start(0);
   drain(client);
   for (let i = 0; i < 3; i++) {
@@ -165,7 +175,8 @@ test('a two-datagram ClientHello survives a lost HelloVerifyRequest and a stray 
   const { HandshakeReassembler } = await import('../src/handshake/reassembly.js');
   const { parseHandshakeFragment } = await import('../src/handshake/fragment.js');
   const [r1, r2] = splitDatagram(capture).records;
-  const server = new DtlsEngine({ role: 'server', certificate: b });
+  // The DTLS 1.2 cookie exchange (HelloVerifyRequest) with a browser's hello: 1.2 pinned.
+  const server = new DtlsEngine({ maxVersion: 'DTLS 1.2', role: 'server', certificate: b });
   server.handleDatagram(r1!.bytes, 0);
   server.handleDatagram(r2!.bytes, 1);
   const hvr = handshakeMessages(drain(server))[0]!; // lost on its way
@@ -202,8 +213,8 @@ test('a two-datagram ClientHello survives a lost HelloVerifyRequest and a stray 
 });
 
 test('the client repeats its ClientHello unchanged but for the cookie and message_seq (RFC 6347 §4.2.1)', () => {
-  const client = new DtlsEngine({ role: 'client', certificate: a });
-  const server = new DtlsEngine({ role: 'server', certificate: b });
+  const client = new DtlsEngine({ maxVersion: 'DTLS 1.2', role: 'client', certificate: a });
+  const server = new DtlsEngine({ maxVersion: 'DTLS 1.2', role: 'server', certificate: b });
   client.start(0);
   const first = drain(client);
   server.handleDatagram(first[0]!, 1);
@@ -228,12 +239,13 @@ test('the engine cookie is bound to cookieBinding: a cookie earned under binding
     // The same cookie secret in every server (same rng), so only the binding differs.
     const server = (cookieBinding: string | Uint8Array) =>
       new DtlsEngine({
+        maxVersion: 'DTLS 1.2',
         role: 'server',
         certificate: b,
         cookieBinding,
         rng: (n) => new Uint8Array(n).fill(7),
       });
-    const client = new DtlsEngine({ role: 'client', certificate: a });
+    const client = new DtlsEngine({ maxVersion: 'DTLS 1.2', role: 'client', certificate: a });
     client.start(0);
     const issuer = server(bindA);
     for (const d of drain(client)) issuer.handleDatagram(d, 1);
@@ -259,7 +271,12 @@ test('the engine cookie is bound to cookieBinding: a cookie earned under binding
 
 test('cookieBinding must be a string or bytes of at most 1024 bytes', () => {
   const make = (cookieBinding: unknown) =>
-    new DtlsEngine({ role: 'server', certificate: b, cookieBinding: cookieBinding as string });
+    new DtlsEngine({
+      maxVersion: 'DTLS 1.2',
+      role: 'server',
+      certificate: b,
+      cookieBinding: cookieBinding as string,
+    });
   assert.throws(() => make(42), /cookieBinding/);
   assert.throws(() => make('x'.repeat(1025)), /cookieBinding/);
   assert.throws(() => make(new Uint8Array(1025)), /cookieBinding/);

@@ -46,28 +46,49 @@ const SERVER = (fingerprint: string) => ({
   requireClientCertificate: false,
 });
 
-test('a server expecting a fingerprint sends CertificateRequest even with requireClientCertificate false', () => {
-  const r = run({ certificate: a }, SERVER(a.fingerprint()));
-  assert.ok(
-    handshakeMessages(r.toClient).some((m) => m.msgType === 13),
-    'CertificateRequest in flight 4',
-  );
-  assert.equal(r.server.state, 'connected');
-  const connected = r.serverEvents.find((e) => e.type === 'connected');
-  assert.equal(connected?.type === 'connected' ? connected.peerFingerprint : undefined, a.fingerprint());
-});
+for (const maxVersion of ['DTLS 1.2', undefined] as const) {
+  const on = maxVersion === undefined ? 'default versions (DTLS 1.3)' : maxVersion;
+  const pin = maxVersion === undefined ? {} : { maxVersion };
 
-test('a peer without a certificate fails the handshake with handshake_failure, named', () => {
-  const r = run({ cipherSuites: ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'] }, SERVER(a.fingerprint()));
-  assert.notEqual(r.server.state, 'connected');
-  assert.deepEqual(closed(r.serverEvents), {
-    type: 'closed',
-    reason: 'alert-sent',
-    alert: 'handshake_failure',
-    detail: 'client sent no certificate, but expectedFingerprint is set',
+  test(`a server expecting a fingerprint sends CertificateRequest even with requireClientCertificate false (${on})`, () => {
+    const r = run({ certificate: a }, { ...SERVER(a.fingerprint()), ...pin });
+    const connected = r.serverEvents.find((e) => e.type === 'connected');
+    if (maxVersion === 'DTLS 1.2') {
+      assert.ok(
+        handshakeMessages(r.toClient).some((m) => m.msgType === 13),
+        'CertificateRequest in flight 4',
+      );
+    } else {
+      // DTLS 1.3 encrypts the CertificateRequest: the client's certificate, sent only on request
+      // (RFC 8446 §4.4.2), shows it was there.
+      assert.equal(connected?.type === 'connected' ? connected.version : undefined, 'DTLS 1.3');
+    }
+    assert.equal(r.server.state, 'connected');
+    assert.equal(connected?.type === 'connected' ? connected.peerFingerprint : undefined, a.fingerprint());
   });
-  assert.ok(!r.clientEvents.some((e) => e.type === 'connected'));
-});
+
+  test(`a peer without a certificate fails the handshake with handshake_failure, named (${on})`, () => {
+    const r = run(
+      { cipherSuites: ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256'] },
+      { ...SERVER(a.fingerprint()), ...pin },
+    );
+    assert.notEqual(r.server.state, 'connected');
+    assert.deepEqual(closed(r.serverEvents), {
+      type: 'closed',
+      reason: 'alert-sent',
+      alert: 'handshake_failure',
+      detail: 'client sent no certificate, but expectedFingerprint is set',
+    });
+    if (maxVersion === 'DTLS 1.2') {
+      assert.ok(!r.clientEvents.some((e) => e.type === 'connected'));
+    } else {
+      // In DTLS 1.3 the client finishes first (RFC 8446 §2): the server's alert ends it at once.
+      assert.equal(r.client.state, 'closed');
+      const c = closed(r.clientEvents);
+      assert.equal(c?.type === 'closed' ? c.alert : undefined, 'handshake_failure');
+    }
+  });
+}
 
 test('a peer with another certificate fails the handshake with bad_certificate', () => {
   const r = run({ certificate: other }, SERVER(a.fingerprint()));

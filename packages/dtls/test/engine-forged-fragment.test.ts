@@ -3,7 +3,7 @@ import { before, test } from 'node:test';
 import { type DtlsCertificate, generateCertificate } from '../src/certificate.js';
 import { DtlsEngine } from '../src/engine.js';
 import { encodeRecord } from '../src/record/record-header.js';
-import { drain } from './sim/craft.js';
+import { drain, events, messageDatagram } from './sim/craft.js';
 
 /*
  * One forged partial fragment at the message_seq an engine expects next must not shadow the genuine
@@ -92,17 +92,63 @@ test('client: a forged fragment while it waits for the ServerHello after the coo
   }
 });
 
-test('rival versions left over from a forger are freed once the handshake completes', () => {
+/** The reassembler of the connection an engine dispatches to (behind the version selector, if any). */
+function reassemblerOf(e: DtlsEngine): { buffered: number } {
+  type Inner = { impl?: Inner; reassembler?: { buffered: number } };
+  let c = (e as unknown as { impl: Inner }).impl;
+  while (c.reassembler === undefined && c.impl !== undefined) c = c.impl;
+  return c.reassembler!;
+}
+
+test('rival versions left over from a forger are freed once the handshake completes (DTLS 1.2, whose flight 5 is plaintext)', () => {
   const client = new DtlsEngine({ role: 'client', certificate: a });
-  const server = new DtlsEngine({ role: 'server', certificate: b, cookieExchange: false });
+  const server = new DtlsEngine({
+    role: 'server',
+    certificate: b,
+    cookieExchange: false,
+    maxVersion: 'DTLS 1.2',
+  });
   client.start(0);
   for (const d of drain(client)) server.handleDatagram(d, 1); // ClientHello 0; flight 5 is 1..4
   // A forged partial version of every message_seq of flight 5, 10 bytes each.
   for (let seq = 1; seq <= 4; seq++) server.handleDatagram(forgedFragment(20, seq, 0x1ff, 80 + seq), 2);
-  const held = (e: DtlsEngine) =>
-    (e as unknown as { impl: { reassembler: { buffered: number } } }).impl.reassembler.buffered;
-  assert.ok(held(server) > 0);
+  assert.ok(reassemblerOf(server).buffered > 0);
   exchange(client, server, 3);
   assert.equal(server.state, 'connected');
-  assert.equal(held(server), 0);
+  assert.equal(reassemblerOf(server).buffered, 0);
+});
+
+test('DTLS 1.3 (default versions): plaintext fragments forged for the encrypted flight are never kept, and the handshake completes', () => {
+  const client = new DtlsEngine({ role: 'client', certificate: a });
+  const server = new DtlsEngine({ role: 'server', certificate: b, cookieExchange: false });
+  client.start(0);
+  for (const d of drain(client)) server.handleDatagram(d, 1); // ClientHello 0; the client's flight is 1..3
+  for (let seq = 1; seq <= 4; seq++) server.handleDatagram(forgedFragment(20, seq, 0x1ff, 80 + seq), 2);
+  // After the hellos every DTLS 1.3 handshake message is encrypted: nothing of these is held.
+  assert.equal(reassemblerOf(server).buffered, 0);
+  assert.equal(server.stats.drops['unknown-epoch'], 4);
+  exchange(client, server, 3);
+  assert.equal(server.state, 'connected');
+  assert.equal(client.state, 'connected');
+  const connected = events(server).find((e) => e.type === 'connected');
+  assert.equal(connected?.type === 'connected' ? connected.version : undefined, 'DTLS 1.3');
+  assert.equal(reassemblerOf(server).buffered, 0);
+});
+
+test('client offering both versions: forged ServerHello fragments at any message_seq, and a forged ServerHello that does not decode, neither wedge it nor decide its version', () => {
+  for (const cookieExchange of [false, true]) {
+    const client = new DtlsEngine({ role: 'client', certificate: a });
+    // A small mtu splits the genuine ServerHello (with its 1120-byte share) over several datagrams.
+    const server = new DtlsEngine({ role: 'server', certificate: b, cookieExchange, mtu: 220 });
+    client.start(0);
+    for (const seq of [0, 1, 5, 15]) client.handleDatagram(forgedFragment(2, seq, 0x1ff, 90 + seq), 1);
+    client.handleDatagram(messageDatagram(2, 0, Uint8Array.of(3, 4), 99), 1);
+    assert.equal(client.state, 'handshaking', `cookieExchange ${cookieExchange}`);
+    assert.equal(client.stats.drops['bad-server-hello'], 1, `cookieExchange ${cookieExchange}`);
+    exchange(client, server, 2);
+    assert.equal(client.state, 'connected', `cookieExchange ${cookieExchange}`);
+    assert.equal(server.state, 'connected', `cookieExchange ${cookieExchange}`);
+    const connected = events(client).find((e) => e.type === 'connected');
+    assert.equal(connected?.type === 'connected' ? connected.version : undefined, 'DTLS 1.3');
+  }
 });

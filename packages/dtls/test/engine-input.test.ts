@@ -15,8 +15,13 @@ before(async () => {
   [a, b] = await Promise.all([generateCertificate(), generateCertificate()]);
 });
 
+/** A connected DTLS 1.2 pair: these tests reach into the 1.2 record layer, so both pin 1.2. */
 function connected(seed = 1): SimResult {
-  const r = simulate({ certificate: a }, { certificate: b }, { seed });
+  const r = simulate(
+    { certificate: a, maxVersion: 'DTLS 1.2' },
+    { certificate: b, maxVersion: 'DTLS 1.2' },
+    { seed },
+  );
   assert.equal(r.client.state, 'connected');
   assert.equal(r.server.state, 'connected');
   return r;
@@ -69,8 +74,13 @@ test('several records in one datagram are all processed', () => {
 
 test('application data before the handshake completes is dropped', () => {
   // The server's data overtakes its Finished: the client, not yet connected, drops it.
-  const client = new DtlsEngine({ role: 'client', certificate: a });
-  const server = new DtlsEngine({ role: 'server', certificate: b, cookieExchange: false });
+  const client = new DtlsEngine({ maxVersion: 'DTLS 1.2', role: 'client', certificate: a });
+  const server = new DtlsEngine({
+    maxVersion: 'DTLS 1.2',
+    role: 'server',
+    certificate: b,
+    cookieExchange: false,
+  });
   client.start(0);
   for (const d of drain(client)) server.handleDatagram(d, 1);
   for (const d of drain(server)) client.handleDatagram(d, 2);
@@ -89,8 +99,13 @@ test('application data before the handshake completes is dropped', () => {
 });
 
 test('a Finished that overtakes its ChangeCipherSpec is held and processed once the epoch opens', () => {
-  const client = new DtlsEngine({ role: 'client', certificate: a });
-  const server = new DtlsEngine({ role: 'server', certificate: b, cookieExchange: false });
+  const client = new DtlsEngine({ maxVersion: 'DTLS 1.2', role: 'client', certificate: a });
+  const server = new DtlsEngine({
+    maxVersion: 'DTLS 1.2',
+    role: 'server',
+    certificate: b,
+    cookieExchange: false,
+  });
   client.start(0);
   for (const d of drain(client)) server.handleDatagram(d, 1);
   for (const d of drain(server)) client.handleDatagram(d, 2);
@@ -145,8 +160,8 @@ test('a plaintext alert after the switch to epoch 1 is ignored', () => {
 test('random datagrams never throw out of a server, a handshaking client or a connected pair', () => {
   const prng = new Prng(21);
   const { client, server, now } = connected(2);
-  const fresh = new DtlsEngine({ role: 'server', certificate: b });
-  const hs = new DtlsEngine({ role: 'client', certificate: a });
+  const fresh = new DtlsEngine({ maxVersion: 'DTLS 1.2', role: 'server', certificate: b });
+  const hs = new DtlsEngine({ maxVersion: 'DTLS 1.2', role: 'client', certificate: a });
   hs.start(0);
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(255), (bytes, kind) => {

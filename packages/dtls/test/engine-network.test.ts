@@ -126,8 +126,20 @@ test('a server whose flight 6 was lost re-sends it when the client repeats fligh
 test('any datagram of a repeated flight 5 brings flight 6 again, once per repetition', async () => {
   const { DtlsEngine } = await import('../src/engine.js');
   const { drain } = await import('./sim/craft.js');
-  const client = new DtlsEngine({ role: 'client', certificate: a, mtu: 300, retransmit: { initialMs: 100 } });
-  const server = new DtlsEngine({ role: 'server', certificate: b, mtu: 300, cookieExchange: false });
+  const client = new DtlsEngine({
+    maxVersion: 'DTLS 1.2',
+    role: 'client',
+    certificate: a,
+    mtu: 300,
+    retransmit: { initialMs: 100 },
+  });
+  const server = new DtlsEngine({
+    maxVersion: 'DTLS 1.2',
+    role: 'server',
+    certificate: b,
+    mtu: 300,
+    cookieExchange: false,
+  });
   client.start(0);
   for (const d of drain(client)) server.handleDatagram(d, 1);
   for (const d of drain(server)) client.handleDatagram(d, 2);

@@ -57,8 +57,9 @@ test('four 25-byte forged fragments per engine pin a small multiple of their siz
   assert.equal(engines.length, 200);
 });
 
-test('what a forger can make one engine hold is capped by maxHandshakeBufferSize, drops counted', () => {
+test('what a forger can make one engine hold is capped by maxHandshakeBufferSize, drops counted (DTLS 1.2, whose flight 5 is plaintext)', () => {
   const server = new DtlsEngine({
+    maxVersion: 'DTLS 1.2',
     role: 'server',
     certificate: cert,
     cookieExchange: false,
@@ -79,6 +80,47 @@ test('what a forger can make one engine hold is capped by maxHandshakeBufferSize
   }
   // 8192 / (1000 + 256) = 6 fit; the other 9 are dropped and counted.
   assert.equal(server.stats.drops['handshake-buffer-full'], 9);
+  assert.equal(server.state, 'handshaking');
+});
+
+/** A partial handshake fragment: 1000 bytes of a declared 4 KiB message. */
+function partialFragment(msgType: number, seq: number, recordSeq: number): Uint8Array {
+  const body = new Uint8Array(1000).fill(0x5a);
+  const fragment = new Uint8Array(12 + body.length);
+  fragment.set([msgType, 0, 0x10, 0, 0, seq, 0, 0, 0, 0, 0x03, 0xe8]);
+  fragment.set(body, 12);
+  return encodeRecord(22, 0xfefd, 0, recordSeq, fragment);
+}
+
+const LIMITED = { maxHandshakeMessageSize: 4096, maxHandshakeBufferSize: 8192 } as const;
+
+test('default versions: before any ClientHello, what a forger can make the version selection hold is capped by maxHandshakeBufferSize, drops counted', () => {
+  const server = new DtlsEngine({ role: 'server', certificate: cert, cookieExchange: false, ...LIMITED });
+  for (let seq = 0; seq < 16; seq++) server.handleDatagram(partialFragment(1, seq, 100 + seq), 2);
+  // 8192 / (1000 + 256) = 6 fit; the other 10 are dropped and counted.
+  assert.equal(server.stats.drops['handshake-buffer-full'], 10);
+  const selector = (server as unknown as { impl: { reassembler: { buffered: number }; heldBytes: number } })
+    .impl;
+  assert.ok(selector.reassembler.buffered <= 8192, `reassembler ${selector.reassembler.buffered}`);
+  assert.ok(selector.heldBytes <= 8192, `held ${selector.heldBytes}`);
+  assert.deepEqual(drain(server), []);
+  assert.equal(server.state, 'new');
+});
+
+test('default versions (DTLS 1.3): after the hellos, plaintext fragments forged for the encrypted flight keep nothing, drops counted', () => {
+  const server = new DtlsEngine({ role: 'server', certificate: cert, cookieExchange: false, ...LIMITED });
+  const client = new DtlsEngine({ role: 'client', certificate: cert });
+  client.start(0);
+  for (const d of drain(client)) server.handleDatagram(d, 1);
+  assert.equal(
+    server.state,
+    'handshaking',
+    'the server flight sent; the client flight is expected from message_seq 1',
+  );
+  for (let seq = 1; seq < 16; seq++) server.handleDatagram(partialFragment(11, seq, 100 + seq), 2);
+  assert.equal(server.stats.drops['unknown-epoch'], 15);
+  const impl = (server as unknown as { impl: { impl: { reassembler: { buffered: number } } } }).impl.impl;
+  assert.equal(impl.reassembler.buffered, 0);
   assert.equal(server.state, 'handshaking');
 });
 

@@ -60,67 +60,78 @@ test('the record layer seals up to 2^48-1 and then refuses, without wrapping or 
   assert.equal(layer.seal(0, 21, Uint8Array.of(2, 80)), undefined);
 });
 
-for (const seq of [MAX_RECORD_SEQUENCE, MAX_RECORD_SEQUENCE - 1, MAX_RECORD_SEQUENCE - 100]) {
-  test(`a ClientHello in record ${seq} neither throws nor starts a handshake; a genuine one still connects`, () => {
-    for (const cookieExchange of [true, false]) {
-      const client = new DtlsEngine({ role: 'client', certificate: a });
-      const server = new DtlsEngine({ role: 'server', certificate: b, cookieExchange });
-      client.start(0);
-      const [hello] = drain(client);
-      server.handleDatagram(renumber(hello!, seq), 1);
-      if (cookieExchange) {
-        // The HelloVerifyRequest echoes the record number (stateless); the cookie-bearing hello follows.
-        const [hvr] = drain(server);
-        assert.equal(splitDatagram(hvr!).records[0]!.sequenceNumber, seq);
-        client.handleDatagram(hvr!, 2);
-        const [hello2] = drain(client);
-        server.handleDatagram(renumber(hello2!, seq), 3);
+/** Each version path a default client can take: the server pinned to DTLS 1.2, and the default (DTLS 1.3). */
+const SERVER_VERSIONS = [
+  { on: 'DTLS 1.2', pin: { maxVersion: 'DTLS 1.2' } },
+  { on: 'default versions, DTLS 1.3', pin: {} },
+] as const;
+
+for (const { on, pin } of SERVER_VERSIONS) {
+  for (const seq of [MAX_RECORD_SEQUENCE, MAX_RECORD_SEQUENCE - 1, MAX_RECORD_SEQUENCE - 100]) {
+    test(`a ClientHello in record ${seq} neither throws nor starts a handshake; a genuine one still connects (${on})`, () => {
+      for (const cookieExchange of [true, false]) {
+        const client = new DtlsEngine({ role: 'client', certificate: a });
+        const server = new DtlsEngine({ role: 'server', certificate: b, cookieExchange, ...pin });
+        client.start(0);
+        // The ClientHello offering DTLS 1.3 spans two datagrams (the X25519MLKEM768 share).
+        for (const d of drain(client)) server.handleDatagram(renumber(d, seq), 1);
+        if (cookieExchange) {
+          // The HelloVerifyRequest / HelloRetryRequest echoes the record number (stateless: RFC 6347
+          // §4.2.1, RFC 9147 §5.1); the cookie-bearing hello follows.
+          const [hvr] = drain(server);
+          assert.equal(splitDatagram(hvr!).records[0]!.sequenceNumber, seq);
+          client.handleDatagram(hvr!, 2);
+          for (const d of drain(client)) server.handleDatagram(renumber(d, seq), 3);
+        }
+        assert.deepEqual(drain(server), [], `cookieExchange ${cookieExchange}: no flight 4, no alert`);
+        assert.equal(server.state, 'new');
+        assert.equal(server.stats.drops['sequence-exhausted'], 1);
+        // The genuine client's next transmission is answered as usual.
+        client.handleTimeout(client.nextTimeout()!);
+        pump(client, server, 5000);
+        assert.equal(client.state, 'connected', `cookieExchange ${cookieExchange}`);
+        assert.equal(server.state, 'connected', `cookieExchange ${cookieExchange}`);
       }
-      assert.deepEqual(drain(server), [], `cookieExchange ${cookieExchange}: no flight 4, no alert`);
-      assert.equal(server.state, 'new');
-      assert.equal(server.stats.drops['sequence-exhausted'], 1);
-      // The genuine client's next transmission is answered as usual.
-      client.handleTimeout(client.nextTimeout()!);
-      pump(client, server, 5000);
-      assert.equal(client.state, 'connected', `cookieExchange ${cookieExchange}`);
-      assert.equal(server.state, 'connected', `cookieExchange ${cookieExchange}`);
-    }
-  });
+    });
+  }
 }
 
-test('a server whose epoch-0 numbers run out while it retransmits closes with sequence-exhausted, never wrapping', () => {
-  const config: DtlsConfig = {
-    role: 'server',
-    certificate: b,
-    cookieExchange: false,
-    retransmit: { initialMs: 1, maxMs: 1 },
-    handshakeTimeoutMs: 10_000_000,
-  };
-  const server = new DtlsEngine(config);
-  const client = new DtlsEngine({ role: 'client', certificate: a });
-  client.start(0);
-  // The highest record number the server still answers: 2^16 numbers are left above it.
-  const start = MAX_RECORD_SEQUENCE - 2 ** 16;
-  server.handleDatagram(renumber(drain(client)[0]!, start), 0);
-  assert.equal(server.state, 'handshaking');
-  let highest = 0;
-  let now = 0;
-  for (let i = 0; i < 100_000 && (server.state as string) !== 'closed'; i++) {
-    for (const d of drain(server))
-      for (const r of splitDatagram(d).records) highest = Math.max(highest, r.sequenceNumber);
-    now = server.nextTimeout() ?? now + 1;
-    server.handleTimeout(now);
-  }
-  assert.equal(server.state, 'closed');
-  // The last flight that fit went out; the one that did not fit was not sent in part.
-  assert.ok(highest <= MAX_RECORD_SEQUENCE && highest > MAX_RECORD_SEQUENCE - 16, `highest ${highest}`);
-  assert.deepEqual(drain(server), [], 'nothing after the last number, not even an alert');
-  const closed = events(server).find((e) => e.type === 'closed');
-  assert.equal(closed?.type === 'closed' ? closed.reason : undefined, 'sequence-exhausted');
-  assert.equal(server.nextTimeout(), undefined);
-  // Input after the close is dropped without a throw.
-  server.handleDatagram(renumber(drain(client)[0] ?? new Uint8Array(0), MAX_RECORD_SEQUENCE), now + 1);
-});
+for (const { on, pin } of SERVER_VERSIONS) {
+  test(`a server whose epoch-0 numbers run out while it retransmits closes with sequence-exhausted, never wrapping (${on})`, () => {
+    const config: DtlsConfig = {
+      ...pin,
+      role: 'server',
+      certificate: b,
+      cookieExchange: false,
+      retransmit: { initialMs: 1, maxMs: 1 },
+      handshakeTimeoutMs: 10_000_000,
+    };
+    const server = new DtlsEngine(config);
+    const client = new DtlsEngine({ role: 'client', certificate: a });
+    client.start(0);
+    // The highest record number the server still answers: 2^16 numbers are left above it.
+    const start = MAX_RECORD_SEQUENCE - 2 ** 16;
+    for (const d of drain(client)) server.handleDatagram(renumber(d, start), 0);
+    assert.equal(server.state, 'handshaking');
+    let highest = 0;
+    let now = 0;
+    for (let i = 0; i < 100_000 && (server.state as string) !== 'closed'; i++) {
+      for (const d of drain(server))
+        for (const r of splitDatagram(d).records) highest = Math.max(highest, r.sequenceNumber);
+      now = server.nextTimeout() ?? now + 1;
+      server.handleTimeout(now);
+    }
+    assert.equal(server.state, 'closed');
+    // The last flight that fit went out; the one that did not fit was not sent in part.
+    assert.ok(highest <= MAX_RECORD_SEQUENCE && highest > MAX_RECORD_SEQUENCE - 16, `highest ${highest}`);
+    assert.deepEqual(drain(server), [], 'nothing after the last number, not even an alert');
+    const closed = events(server).find((e) => e.type === 'closed');
+    assert.equal(closed?.type === 'closed' ? closed.reason : undefined, 'sequence-exhausted');
+    assert.equal(server.nextTimeout(), undefined);
+    // Input after the close is dropped without a throw.
+    server.handleDatagram(renumber(drain(client)[0] ?? new Uint8Array(0), MAX_RECORD_SEQUENCE), now + 1);
+  });
+}
 
 test('nothing throws out of handleDatagram or handleTimeout for genuine flights renumbered anywhere in the 48-bit space', async () => {
   // Genuine flights of a whole handshake, to mutate.

@@ -20,8 +20,8 @@ before(async () => {
 
 function pair(server: Partial<DtlsConfig> = {}): { client: DtlsEngine; server: DtlsEngine } {
   return {
-    client: new DtlsEngine({ role: 'client', certificate: a }),
-    server: new DtlsEngine({ role: 'server', certificate: b, ...server }),
+    client: new DtlsEngine({ maxVersion: 'DTLS 1.2', role: 'client', certificate: a }),
+    server: new DtlsEngine({ maxVersion: 'DTLS 1.2', role: 'server', certificate: b, ...server }),
   };
 }
 

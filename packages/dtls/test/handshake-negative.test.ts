@@ -29,8 +29,13 @@ function fatalSent(evs: readonly DtlsEvent[], description: number, name: string)
  * then flight 5 captured as messages so tests can replay them selectively.
  */
 function handshakeParts() {
-  const client = new DtlsEngine({ role: 'client', certificate: a });
-  const server = new DtlsEngine({ role: 'server', certificate: b, cookieExchange: false });
+  const client = new DtlsEngine({ maxVersion: 'DTLS 1.2', role: 'client', certificate: a });
+  const server = new DtlsEngine({
+    maxVersion: 'DTLS 1.2',
+    role: 'server',
+    certificate: b,
+    cookieExchange: false,
+  });
   client.start(0);
   for (const d of drain(client)) server.handleDatagram(d, 1);
   const flight4 = drain(server);
@@ -166,7 +171,7 @@ test('an unexpected message in each server state ends with unexpected_message', 
 });
 
 test('before a ClientHello the server drops other messages without answering', () => {
-  const server = new DtlsEngine({ role: 'server', certificate: b });
+  const server = new DtlsEngine({ maxVersion: 'DTLS 1.2', role: 'server', certificate: b });
   server.handleDatagram(messageDatagram(14, 0, new Uint8Array(0), 0), 0);
   server.handleDatagram(messageDatagram(2, 1, new Uint8Array(40), 1), 0);
   assert.equal(server.state, 'new');
@@ -176,8 +181,18 @@ test('before a ClientHello the server drops other messages without answering', (
 
 test('a server requiring the extended master secret refuses a client without it', async () => {
   const { decodeClientHello, encodeClientHello } = await import('../src/handshake/messages/client-hello.js');
-  const client = new DtlsEngine({ role: 'client', certificate: a, requireExtendedMasterSecret: false });
-  const server = new DtlsEngine({ role: 'server', certificate: b, cookieExchange: false });
+  const client = new DtlsEngine({
+    maxVersion: 'DTLS 1.2',
+    role: 'client',
+    certificate: a,
+    requireExtendedMasterSecret: false,
+  });
+  const server = new DtlsEngine({
+    maxVersion: 'DTLS 1.2',
+    role: 'server',
+    certificate: b,
+    cookieExchange: false,
+  });
   client.start(0);
   const [ch] = handshakeMessages(drain(client));
   const hello = decodeClientHello(ch!.body);

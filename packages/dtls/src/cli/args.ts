@@ -33,6 +33,9 @@ export interface CliOptions {
   readonly noCookie: boolean;
   /** Initial retransmission timeout (ms). */
   readonly retransmitMs: number | undefined;
+  /** --dtls1_2 / --dtls1_3 pin one version; default: both (1.3 preferred). */
+  readonly minVersion: 'DTLS 1.2' | 'DTLS 1.3';
+  readonly maxVersion: 'DTLS 1.2' | 'DTLS 1.3';
 }
 
 export type ParseResult = { ok: true; options: CliOptions } | { ok: false; help: boolean; message: string };
@@ -41,8 +44,8 @@ export const USAGE = `Usage:
   rtcseal-dtls client HOST:PORT [options]
   rtcseal-dtls server --port PORT [--host HOST] [options]
 
-Performs one DTLS 1.2 handshake (as openssl s_client / s_server do), prints the
-negotiated version, cipher suite, SRTP profile, fingerprints and exported keying
+Performs one DTLS 1.3 or 1.2 handshake (as openssl s_client / s_server do), prints the
+negotiated version, cipher suite, key exchange group, SRTP profile, fingerprints and exported keying
 material, then exits (0 on success, 1 with the reason on failure).
 
 Options:
@@ -59,6 +62,7 @@ Options:
   --psk-identity ID      PSK identity (client; default 'Client_identity')
   --no-cookie            server: skip the HelloVerifyRequest exchange
   --retransmit MS        initial retransmission timeout (default 1000)
+  --dtls1_2 | --dtls1_3  speak only DTLS 1.2 or only DTLS 1.3 (default: both, 1.3 preferred)
   --timeout MS           fail when no handshake completes within MS (default 30000)
   --stay                 after the handshake, copy stdin to the peer and peer data to stdout
   -h, --help             this text`;
@@ -161,6 +165,10 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
     psk = new Uint8Array(Buffer.from(v.psk, 'hex'));
   }
 
+  if (v.dtls1_2 === true && v.dtls1_3 === true) return fail('--dtls1_2 and --dtls1_3 exclude each other');
+  const minVersion = v.dtls1_3 === true ? 'DTLS 1.3' : 'DTLS 1.2';
+  const maxVersion = v.dtls1_2 === true ? 'DTLS 1.2' : 'DTLS 1.3';
+
   return {
     ok: true,
     options: {
@@ -180,6 +188,8 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
       pskIdentity: v['psk-identity'],
       noCookie: v['no-cookie'] === true,
       retransmitMs: retransmit,
+      minVersion,
+      maxVersion,
     },
   };
 }
@@ -200,5 +210,7 @@ const OPTIONS = {
   retransmit: { type: 'string' },
   timeout: { type: 'string' },
   stay: { type: 'boolean' },
+  dtls1_2: { type: 'boolean' },
+  dtls1_3: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;

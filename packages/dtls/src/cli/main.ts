@@ -19,6 +19,7 @@ export function describeConnection(
   const lines = [
     `Protocol: ${info.version}`,
     `Cipher: ${info.cipherSuite}`,
+    ...(info.group === undefined ? [] : [`Group: ${info.group}`]),
     `SRTP profile: ${info.srtpProfile ?? '(none)'}`,
   ];
   if (local !== undefined) lines.push(`Local fingerprint: ${local.fingerprint()}`);
@@ -51,6 +52,8 @@ function engineConfig(
   const config: { -readonly [K in keyof DtlsConfig]?: DtlsConfig[K] } = {
     srtpProfiles: options.srtpProfiles,
     handshakeTimeoutMs: options.timeoutMs,
+    minVersion: options.minVersion,
+    maxVersion: options.maxVersion,
     // The CLI talks to peers that may not run with the same client-auth expectations (openssl s_client
     // sends a certificate only when given one), so it asks for one but does not insist.
     requireClientCertificate: options.expectedFingerprint !== undefined && options.mode === 'server',

@@ -91,13 +91,16 @@ export class ClientHandshake12 extends Dtls12Connection {
     const cfg = this.cfg;
     const ecdhe = cfg.cipherSuites.some((s) => s.keyExchange !== 'PSK');
     const extensions: Extension[] = [];
+    // A hello that also offers DTLS 1.3 lists the 1.3 groups and schemes too (config.offer13).
+    const offer13 = cfg.offer13;
     if (ecdhe) {
-      extensions.push({ type: ExtensionType.supported_groups, data: encodeSupportedGroups(cfg.groups) });
+      const groups = offer13?.supportedGroups ?? cfg.groups;
+      extensions.push({ type: ExtensionType.supported_groups, data: encodeSupportedGroups(groups) });
       extensions.push({ type: ExtensionType.ec_point_formats, data: encodeEcPointFormats() });
     }
     extensions.push({
       type: ExtensionType.signature_algorithms,
-      data: encodeSignatureAlgorithms(localSignatureSchemes),
+      data: encodeSignatureAlgorithms(offer13?.signatureSchemes ?? localSignatureSchemes),
     });
     if (cfg.srtpProfiles.length > 0) {
       extensions.push({
@@ -108,13 +111,14 @@ export class ClientHandshake12 extends Dtls12Connection {
     extensions.push({ type: ExtensionType.extended_master_secret, data: encodeExtendedMasterSecret() });
     // RFC 5746 §3.4: an initial handshake signals secure renegotiation with an empty renegotiation_info.
     extensions.push({ type: ExtensionType.renegotiation_info, data: encodeRenegotiationInfo() });
+    for (const e of offer13?.extensions ?? []) extensions.push(e);
     this.offeredExtensionTypes = extensions.map((e) => e.type);
     return {
       clientVersion: ProtocolVersion.DTLS1_2,
       random: this.clientRandom,
       sessionId: new Uint8Array(0),
       cookie,
-      cipherSuites: cfg.cipherSuites.map((s) => s.id),
+      cipherSuites: [...(offer13?.cipherSuites ?? []), ...cfg.cipherSuites.map((s) => s.id)],
       compressionMethods: Uint8Array.of(COMPRESSION_NULL),
       extensions,
     };

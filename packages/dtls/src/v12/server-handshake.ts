@@ -44,20 +44,21 @@ import {
 } from '../handshake/types.js';
 import { encodeRecord } from '../record/record-header.js';
 import { MAX_RECORD_SEQUENCE } from '../record/record-layer.js';
+import { DOWNGRADE_SENTINEL_TLS12 } from '../v13/messages/hello13.js';
 import { DecodeError } from '../wire/decode-error.js';
 import { Dtls12Connection } from './connection.js';
 import { type Negotiated, negotiate } from './negotiation.js';
 import { checkPeerCertificate } from './peer-certificate.js';
 
 /** ClientHellos of a new association carry a small message_seq (0, or 1 after a cookie exchange). */
-const MAX_FIRST_HELLO_SEQ = 15;
+export const MAX_FIRST_HELLO_SEQ = 15;
 
 /**
  * Record numbers a ClientHello must leave above its own for the server's epoch 0: flight 4 and every
  * retransmission of it, with room to spare (a flight is a few records; the handshake timeout bounds
  * the retransmissions).
  */
-const HELLO_SEQUENCE_RESERVE = 2 ** 16;
+export const HELLO_SEQUENCE_RESERVE = 2 ** 16;
 
 /**
  * Where the server is in the handshake of RFC 6347 §4.2.4: it waits for a ClientHello (answering
@@ -214,6 +215,9 @@ export class ServerHandshake12 extends Dtls12Connection {
     this.srtpProfile = this.negotiated.srtp?.profile;
     this.clientRandom = hello.random.slice();
     this.serverRandom = Uint8Array.from(this.cfg.rng(32));
+    // RFC 8446 §4.1.3: a server able to negotiate 1.3 that negotiates 1.2 marks its random, so a
+    // 1.3 client detects a downgrade forced by an attacker.
+    if (this.cfg.maxVersion === 'DTLS 1.3') this.serverRandom.set(DOWNGRADE_SENTINEL_TLS12, 24);
     // RFC 6347 §4.2.2: after a cookie exchange the ServerHello takes the ClientHello's message_seq.
     this.nextSendSeq = m.messageSeq;
     this.transcript.add(m.msgType, m.messageSeq, m.body);

@@ -4,6 +4,7 @@ import {
   type DtlsDropReason,
   DtlsEngine,
   type DtlsEvent,
+  type DtlsVersion,
   type SrtpKeyingMaterial,
 } from '@rtcseal/dtls';
 import { SrtpSession, type UnprotectFailureReason } from '@rtcseal/srtp';
@@ -45,8 +46,10 @@ export interface MuxLike {
 
 /** What `connected` reports once DTLS is done and the SRTP contexts exist. */
 export interface WebRtcConnectedInfo {
-  readonly dtlsVersion: 'DTLS 1.2';
+  readonly dtlsVersion: DtlsVersion;
   readonly cipherSuite: string;
+  /** The DTLS 1.3 key exchange group, e.g. 'X25519MLKEM768'; undefined with DTLS 1.2. */
+  readonly dtlsGroup: string | undefined;
   readonly srtpProfile: string;
   readonly dtlsRole: 'client' | 'server';
   readonly peerFingerprint: string | undefined;
@@ -434,6 +437,11 @@ export class WebRtcTransport {
       // Browsers retransmit their flights quickly; a 1 s initial timer would make a lost
       // datagram cost a second of call setup.
       retransmit: options.dtls?.retransmit ?? { initialMs: 200, maxMs: 4000 },
+      // As DTLS server the engine takes DTLS 1.3 (X25519MLKEM768) whenever the browser offers it.
+      // As DTLS client it offers DTLS 1.2 only unless dtls.maxVersion says otherwise: a 1.3 hello
+      // with the 1216-byte ML-KEM share is ~1.4 KB, which the per-tuple send budget (3x the
+      // tuple's checks) lets out only after several checks, seconds into the call.
+      maxVersion: options.dtls?.maxVersion ?? (this.dtlsRole === 'server' ? 'DTLS 1.3' : 'DTLS 1.2'),
     };
     this.engine = new DtlsEngine(this.engineConfig);
     this.session = options.mux.addSession({
@@ -829,13 +837,26 @@ export class WebRtcTransport {
 
   private flush(): void {
     const to = this.destination();
-    let first = true;
-    for (let d = this.engine.pollTransmit(); d; d = this.engine.pollTransmit()) {
-      // A new flight (or its retransmission) supersedes what was withheld before.
-      if (first) this.withheld = [];
-      first = false;
-      this.sendHandshake(d, to);
+    const batch: Uint8Array[] = [];
+    for (let d = this.engine.pollTransmit(); d; d = this.engine.pollTransmit()) batch.push(d);
+    if (batch.length === 0) return;
+    // A new flight (or its retransmission) supersedes what was withheld before.
+    this.withheld = [];
+    // As DTLS client before an answer, a flight goes out whole or not at all: sending the parts that
+    // fit would spend the tuple's budget on fragments the server cannot use without the rest (a
+    // DTLS 1.3 ClientHello with an ML-KEM share spans two datagrams), and the budget would never
+    // grow enough for the large one.
+    if (this.dtlsRole === 'client' && !this.tx && to) {
+      const total = batch.reduce((n, d) => n + d.length, 0);
+      if (total > (this.budgets.get(tupleKey(to.address, to.port)) ?? 0)) {
+        for (const d of batch) {
+          this.withheld.push(d);
+          this.drop('dtls-unanswered-budget');
+        }
+        return;
+      }
     }
+    for (const d of batch) this.sendHandshake(d, to);
   }
 
   private destination(): TransportTuple | undefined {
@@ -885,6 +906,7 @@ export class WebRtcTransport {
         this.dtlsDone = {
           dtlsVersion: e.version,
           cipherSuite: e.cipherSuite,
+          dtlsGroup: e.group,
           srtpProfile: e.srtpProfile,
           dtlsRole: this.dtlsRole,
           peerFingerprint: e.peerFingerprint,
