@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { fuzzDirectory, loadCorpus } from './corpus.js';
+import { encodeFragment, splitFragments, splitRecords, WholeMessages } from './dtls-wire.js';
 import { findingClass } from './finding.js';
 import { makeContext } from './inputs.js';
 import { KNOWN_OPEN, knownOpen } from './known-open.js';
@@ -85,6 +86,41 @@ test('every corpus seed, sent to the transport from the peer and from a stranger
     }
   }
 });
+
+test('a hello the peer sent in two fragments counts as a whole hello, one whose fragments disagree does not', () => {
+  // A browser's captured ClientHello: one datagram, two records, one fragment each.
+  const hello = loadCorpus().toServer.find((d) => {
+    const rs = splitRecords(d).records;
+    return rs.length === 2 && rs.every((r) => splitFragments(r.body)[0]?.msgType === 1);
+  });
+  assert.ok(hello, 'a ClientHello in two fragments in the corpus');
+  const ofServer = new WholeMessages([1]);
+  assert.equal(ofServer.note(hello), true);
+  assert.equal(new WholeMessages([2, 3]).note(hello), false, 'not a hello of the server');
+  // The same two fragments, the second one's last byte changed and overlapping the first by one byte.
+  const [a, b] = splitRecords(hello).records.map((r) => splitFragments(r.body)[0]!);
+  const tail = new Uint8Array(b!.body.length + 1);
+  tail[0] = a!.body[a!.body.length - 1]! ^ 0xff;
+  tail.set(b!.body, 1);
+  const parts = new WholeMessages([1]);
+  assert.equal(parts.note(recordOf(encodeFragment(a!))), false, 'half a hello');
+  assert.equal(
+    parts.note(recordOf(encodeFragment({ ...b!, fragmentOffset: b!.fragmentOffset - 1, body: tail }))),
+    false,
+    'bytes that disagree do not complete it',
+  );
+  assert.equal(parts.note(recordOf(encodeFragment(b!))), true, 'the genuine rest, in another datagram, does');
+});
+
+/** One epoch-0 handshake record around `body`. */
+function recordOf(body: Uint8Array): Uint8Array {
+  const r = new Uint8Array(13 + body.length);
+  r.set([22, 0xfe, 0xfd], 0);
+  r[11] = body.length >> 8;
+  r[12] = body.length & 0xff;
+  r.set(body, 13);
+  return r;
+}
 
 test('a genuine handshake through each target connects with no finding (the harness itself is sound)', () => {
   for (const role of ['server', 'client'] as const) {

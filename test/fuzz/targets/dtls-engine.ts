@@ -6,7 +6,7 @@ import {
   type DtlsEvent,
 } from '@rtcseal/dtls';
 import fc from 'fast-check';
-import { completeHandshakeTypes, handshakeTypes } from '../dtls-wire.js';
+import { handshakeTypes, WholeMessages } from '../dtls-wire.js';
 import { errorDetail, errorSignature, type Finding, type Verdict } from '../finding.js';
 import {
   type ForgedFragment,
@@ -30,8 +30,9 @@ import { Prng } from '../prng.js';
  * - `connected` only to the peer with the expected fingerprint, and with the peer's keys;
  * - the handshake ends (connected or closed) by its deadline, within a bounded number of steps;
  * - off-path datagrams sent before the engine accepted the peer's hello neither wedge nor end the
- *   genuine handshake (unless one is a complete hello of the peer's role: that is the peer's
- *   first move, which only the cookie exchange or ICE can vouch for).
+ *   genuine handshake (unless between them they make a complete hello of the peer's role, in one
+ *   fragment or several: that is the peer's first move, which only the cookie exchange or ICE can
+ *   vouch for).
  */
 
 export interface DtlsScenario {
@@ -186,6 +187,9 @@ export function runDtlsInput(input: DtlsInput, ctx: DtlsTargetContext): Verdict 
   let accepted = false;
   let offPathBeforeAccept = false;
   let helloInjected = false;
+  // A complete hello of the peer's role, off-path, is the peer's first move as far as anyone can
+  // tell (only the cookie exchange or ICE vouch for a source): whole across fragments and datagrams.
+  const offPathHellos = new WholeMessages(s.role === 'server' ? [1] : [2, 3]);
   let onPath = false;
   const toEut: Uint8Array[] = [];
   const history: Uint8Array[] = [];
@@ -236,8 +240,7 @@ export function runDtlsInput(input: DtlsInput, ctx: DtlsTargetContext): Verdict 
     if (!genuine) {
       if (!accepted) {
         offPathBeforeAccept = true;
-        const peerHello = s.role === 'server' ? [1] : [2, 3];
-        if (completeHandshakeTypes(d).some((m) => peerHello.includes(m.msgType))) helloInjected = true;
+        if (offPathHellos.note(d)) helloInjected = true;
       }
     }
     guard('eut.handleDatagram', () => eut.handleDatagram(d, now));
