@@ -202,6 +202,36 @@ test('the invariants catch what they are for: another certificate, and a forged 
   );
 });
 
+test('the memory probe measures what one more engine holds: pinned buffers count, datagrams sent and dropped do not', () => {
+  // In a child process: the probe needs --expose-gc.
+  const probe = new URL('./targets/dtls-memory.js', import.meta.url).href;
+  const code = `
+    import { heldPerEngine, MEMORY_SLACK, MEMORY_PER_BYTE } from ${JSON.stringify(probe)};
+    const bound = MEMORY_SLACK + MEMORY_PER_BYTE * 4 * 25;
+    const make = () => ({ pinned: [] });
+    const pin = (size) => (e) => { for (let i = 0; i < 4; i++) e.pinned.push(new Uint8Array(size)); };
+    const r = {
+      bound,
+      pinning: heldPerEngine(make, pin(65536), bound),
+      small: heldPerEngine(make, pin(1200), bound),
+      dropped: heldPerEngine(make, () => { for (let i = 0; i < 4; i++) new Uint8Array(1200).fill(1); }, bound),
+    };
+    console.log(JSON.stringify(r));`;
+  const out = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', code], {
+    timeout: 60_000,
+    encoding: 'utf8',
+  });
+  assert.equal(out.status, 0, out.stderr);
+  const r = JSON.parse(out.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+  const what = JSON.stringify(r);
+  // Four 25-byte datagrams that each pin 64 KiB, as the reassembler once did: 256 KiB per engine.
+  assert.ok(r.pinning! > r.bound! && Math.abs(r.pinning! - 4 * 65536) < 32 * 1024, what);
+  assert.ok(Math.abs(r.small! - 4 * 1200) < 2048, what);
+  // Sent datagrams the engine no longer references are garbage, not memory it holds (two GCs:
+  // one alone leaves the backing stores it freed counted).
+  assert.ok(r.dropped! < 2048, what);
+});
+
 // ---- committed reproducers ----------------------------------------------------------------------
 
 const findingsDir = fuzzDirectory('findings');
