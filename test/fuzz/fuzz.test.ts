@@ -122,6 +122,34 @@ function recordOf(body: Uint8Array): Uint8Array {
   return r;
 }
 
+test('a forgery after the hello was accepted is not blamed on one sent before it', () => {
+  const engine = findTarget('dtls-engine');
+  const scenario = {
+    role: 'client',
+    cookieExchange: true,
+    requireClientCertificate: false,
+    peerCertificate: 'expected',
+    mtu: 300,
+  } as const;
+  const before: DtlsInput['steps'] = [
+    { k: 'deliver' },
+    { k: 'inject', seed: 843, muts: [{ op: 'truncate', keep: 54 }] },
+    { k: 'deliver' },
+  ];
+  // The forgery before the ServerHello alone: dropped, the handshake connects.
+  const alone = engine.run({ scenario, steps: before } satisfies DtlsInput, ctx);
+  assert.deepEqual(alone.findings, []);
+  assert.equal(alone.connected, true);
+  // A recorded plaintext message injected after the ServerHello was accepted ends the handshake
+  // (the accepted limit of DTLS 1.2), and that is not reported as the earlier forgery's doing.
+  const both = engine.run(
+    { scenario, steps: [...before, { k: 'inject', seed: 491, muts: [] }] } satisfies DtlsInput,
+    ctx,
+  );
+  assert.equal(both.connected, false);
+  assert.deepEqual(both.findings, []);
+});
+
 test('a genuine handshake through each target connects with no finding (the harness itself is sound)', () => {
   for (const role of ['server', 'client'] as const) {
     for (const cookieExchange of [true, false]) {

@@ -186,6 +186,10 @@ export function runDtlsInput(input: DtlsInput, ctx: DtlsTargetContext): Verdict 
   let iterations = 0;
   let accepted = false;
   let offPathBeforeAccept = false;
+  // Once the peer's hello was accepted, a forged plaintext message can end the handshake (the
+  // accepted limit of DTLS 1.2, SECURITY.md): an input with such forgeries says nothing about
+  // the ones sent before.
+  let offPathAfterAccept = false;
   let helloInjected = false;
   // A complete hello of the peer's role, off-path, is the peer's first move as far as anyone can
   // tell (only the cookie exchange or ICE vouch for a source): whole across fragments and datagrams.
@@ -241,7 +245,7 @@ export function runDtlsInput(input: DtlsInput, ctx: DtlsTargetContext): Verdict 
       if (!accepted) {
         offPathBeforeAccept = true;
         if (offPathHellos.note(d)) helloInjected = true;
-      }
+      } else offPathAfterAccept = true;
     }
     guard('eut.handleDatagram', () => eut.handleDatagram(d, now));
     if (genuine && s.role === 'client' && handshakeTypes(d).includes(2)) accepted = true;
@@ -351,8 +355,17 @@ export function runDtlsInput(input: DtlsInput, ctx: DtlsTargetContext): Verdict 
     }
   }
   // Liveness against off-path forgery before the hello: only when nothing else could explain a
-  // failure (genuine peer, no on-path change, no complete hello of the peer's role injected).
-  if (!broken && offPathBeforeAccept && !onPath && !helloInjected && peerIsGenuine && findings.length === 0) {
+  // failure (genuine peer, no on-path change, no complete hello of the peer's role injected, no
+  // forgery after the hello was accepted).
+  if (
+    !broken &&
+    offPathBeforeAccept &&
+    !offPathAfterAccept &&
+    !onPath &&
+    !helloInjected &&
+    peerIsGenuine &&
+    findings.length === 0
+  ) {
     const fine = s.role === 'server' || s.requireClientCertificate || s.peerCertificate !== 'none';
     if (fine && eut.state !== 'connected') {
       const closed = eutEvents.find((e) => e.type === 'closed');

@@ -250,6 +250,10 @@ function run(input: TransportInput, ctx: TransportTargetContext): Verdict {
 
   let iterations = 0;
   let offPathBeforeAccept = false;
+  // Once our DTLS accepted the peer's hello, a forged plaintext message from the peer's tuple can
+  // end the handshake (the accepted limit of DTLS 1.2, SECURITY.md): such an input says nothing
+  // about the forgeries sent before.
+  let offPathAfterAccept = false;
   let helloInjected = false;
   // A complete hello of the peer's role, off-path, is the peer's first move as far as anyone can
   // tell (only the cookie exchange or ICE vouch for a source): whole across fragments and datagrams.
@@ -280,9 +284,11 @@ function run(input: TransportInput, ctx: TransportTargetContext): Verdict {
     iterations++;
     const who = from === 'peer' ? PEER : STRANGER;
     if (from === 'stranger') bytesFromStranger += d.length;
-    if (!genuine && !accepted && isDtls(d)) {
-      offPathBeforeAccept = true;
-      if (offPathHellos.note(d)) helloInjected = true;
+    if (!genuine && isDtls(d)) {
+      if (!accepted) {
+        offPathBeforeAccept = true;
+        if (offPathHellos.note(d)) helloInjected = true;
+      } else offPathAfterAccept = true;
     }
     guard('router.handleDatagram', () => router.handleDatagram(d, who.address, who.port, now));
     if (genuine && ourRole === 'client' && handshakeTypes(d).includes(2)) accepted = true;
@@ -394,6 +400,7 @@ function run(input: TransportInput, ctx: TransportTargetContext): Verdict {
   if (
     !broken &&
     offPathBeforeAccept &&
+    !offPathAfterAccept &&
     !onPath &&
     !helloInjected &&
     !credentialsElsewhere &&
