@@ -142,11 +142,12 @@ function writeUint48(b: Uint8Array, at: number, v: number): void {
  * Which handshake messages of the given types the datagrams noted so far make whole between them:
  * epoch-0 fragments with the same type, message_seq and declared length whose bytes agree where
  * they overlap, across records and datagrams (a hello the peer sent in two fragments is no less a
- * hello). A fragment that disagrees with what is already held for its message is left out, as a
- * reassembler keeps it apart. Messages over 64 KiB are not tracked (no engine accepts them).
+ * hello). A fragment that disagrees with every version held for its message starts a version of
+ * its own, as the reassembler keeps rival versions. Messages over 64 KiB are not tracked (no
+ * engine accepts them).
  */
 export class WholeMessages {
-  private readonly held = new Map<string, { bytes: Uint8Array; have: Uint8Array; missing: number }>();
+  private readonly held = new Map<string, { bytes: Uint8Array; have: Uint8Array; missing: number }[]>();
 
   constructor(private readonly types: readonly number[]) {}
 
@@ -159,16 +160,19 @@ export class WholeMessages {
         if (!this.types.includes(f.msgType) || f.length > 65_536) continue;
         if (f.fragmentOffset + f.body.length > f.length) continue;
         const key = `${f.msgType}/${f.messageSeq}/${f.length}`;
-        let m = this.held.get(key);
+        const versions = this.held.get(key) ?? [];
+        this.held.set(key, versions);
+        const at = f.fragmentOffset;
+        const agrees = (m: { bytes: Uint8Array; have: Uint8Array }) => {
+          for (let i = 0; i < f.body.length; i++)
+            if (m.have[at + i] === 1 && m.bytes[at + i] !== f.body[i]) return false;
+          return true;
+        };
+        let m = versions.find(agrees);
         if (m === undefined) {
           m = { bytes: new Uint8Array(f.length), have: new Uint8Array(f.length), missing: f.length };
-          this.held.set(key, m);
+          versions.push(m);
         }
-        const at = f.fragmentOffset;
-        let agrees = true;
-        for (let i = 0; i < f.body.length && agrees; i++)
-          if (m.have[at + i] === 1 && m.bytes[at + i] !== f.body[i]) agrees = false;
-        if (!agrees) continue;
         for (let i = 0; i < f.body.length; i++) {
           if (m.have[at + i] === 1) continue;
           m.have[at + i] = 1;

@@ -110,6 +110,11 @@ test('a hello the peer sent in two fragments counts as a whole hello, one whose 
     'bytes that disagree do not complete it',
   );
   assert.equal(parts.note(recordOf(encodeFragment(b!))), true, 'the genuine rest, in another datagram, does');
+  // A whole hello that disagrees with a partial one held before is whole all the same (a rival).
+  const rival = new WholeMessages([1]);
+  assert.equal(rival.note(recordOf(encodeFragment(a!))), false);
+  const other = { ...a!, body: new Uint8Array(a!.length).fill(7) };
+  assert.equal(rival.note(recordOf(encodeFragment({ ...other, fragmentOffset: 0 }))), true);
 });
 
 /** One epoch-0 handshake record around `body`. */
