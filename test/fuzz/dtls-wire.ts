@@ -100,19 +100,6 @@ export function encodeFragment(f: WireFragment): Uint8Array {
   return out;
 }
 
-/** The plaintext (epoch 0) handshake messages types in a datagram, complete fragments only. */
-export function completeHandshakeTypes(d: Uint8Array): { msgType: number; messageSeq: number }[] {
-  const out: { msgType: number; messageSeq: number }[] = [];
-  for (const r of splitRecords(d).records) {
-    if (r.contentType !== 22 || r.epoch !== 0) continue;
-    for (const f of splitFragments(r.body)) {
-      if (f.fragmentOffset === 0 && f.body.length === f.length)
-        out.push({ msgType: f.msgType, messageSeq: f.messageSeq });
-    }
-  }
-  return out;
-}
-
 /** The epoch-0 handshake message types a datagram carries, complete or not. */
 export function handshakeTypes(d: Uint8Array): number[] {
   const out: number[] = [];
@@ -149,4 +136,52 @@ function writeUint48(b: Uint8Array, at: number, v: number): void {
   b[at + 3] = (lo >>> 16) & 0xff;
   b[at + 4] = (lo >>> 8) & 0xff;
   b[at + 5] = lo & 0xff;
+}
+
+/**
+ * Which handshake messages of the given types the datagrams noted so far make whole between them:
+ * epoch-0 fragments with the same type, message_seq and declared length whose bytes agree where
+ * they overlap, across records and datagrams (a hello the peer sent in two fragments is no less a
+ * hello). A fragment that disagrees with every version held for its message starts a version of
+ * its own, as the reassembler keeps rival versions. Messages over 64 KiB are not tracked (no
+ * engine accepts them).
+ */
+export class WholeMessages {
+  private readonly held = new Map<string, { bytes: Uint8Array; have: Uint8Array; missing: number }[]>();
+
+  constructor(private readonly types: readonly number[]) {}
+
+  /** Notes the fragments of `d`; true when some message of the given types is now whole. */
+  note(d: Uint8Array): boolean {
+    let whole = false;
+    for (const r of splitRecords(d).records) {
+      if (r.contentType !== 22 || r.epoch !== 0) continue;
+      for (const f of splitFragments(r.body)) {
+        if (!this.types.includes(f.msgType) || f.length > 65_536) continue;
+        if (f.fragmentOffset + f.body.length > f.length) continue;
+        const key = `${f.msgType}/${f.messageSeq}/${f.length}`;
+        const versions = this.held.get(key) ?? [];
+        this.held.set(key, versions);
+        const at = f.fragmentOffset;
+        const agrees = (m: { bytes: Uint8Array; have: Uint8Array }) => {
+          for (let i = 0; i < f.body.length; i++)
+            if (m.have[at + i] === 1 && m.bytes[at + i] !== f.body[i]) return false;
+          return true;
+        };
+        let m = versions.find(agrees);
+        if (m === undefined) {
+          m = { bytes: new Uint8Array(f.length), have: new Uint8Array(f.length), missing: f.length };
+          versions.push(m);
+        }
+        for (let i = 0; i < f.body.length; i++) {
+          if (m.have[at + i] === 1) continue;
+          m.have[at + i] = 1;
+          m.bytes[at + i] = f.body[i]!;
+          m.missing--;
+        }
+        if (m.missing === 0) whole = true;
+      }
+    }
+    return whole;
+  }
 }

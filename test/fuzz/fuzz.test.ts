@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { fuzzDirectory, loadCorpus } from './corpus.js';
+import { encodeFragment, splitFragments, splitRecords, WholeMessages } from './dtls-wire.js';
 import { findingClass } from './finding.js';
 import { makeContext } from './inputs.js';
 import { KNOWN_OPEN, knownOpen } from './known-open.js';
@@ -19,11 +20,10 @@ import type { TransportInput } from './targets/transport.js';
  * (fixed seed, fixed number of inputs per target) in a child process under the watchdog must find
  * no class that is not known-open. Long runs: `pnpm fuzz --minutes N`.
  *
- * The engines here use secp256r1 only: x25519 key generation can deadlock the process
- * (known-open 'x25519-jwk-deadlock'); the long runs use x25519 too, under the watchdog.
+ * The engines use x25519 and secp256r1, as the long runs do (under the watchdog there).
  */
 
-const GROUPS: FuzzContext['groups'] = ['secp256r1'];
+const GROUPS: FuzzContext['groups'] = ['x25519', 'secp256r1'];
 let ctx: FuzzContext;
 
 before(async () => {
@@ -85,6 +85,74 @@ test('every corpus seed, sent to the transport from the peer and from a stranger
       assert.equal(verdict.connected, true, `seed ${seed} from ${from}: the call still connects`);
     }
   }
+});
+
+test('a hello the peer sent in two fragments counts as a whole hello, one whose fragments disagree does not', () => {
+  // A browser's captured ClientHello: one datagram, two records, one fragment each.
+  const hello = loadCorpus().toServer.find((d) => {
+    const rs = splitRecords(d).records;
+    return rs.length === 2 && rs.every((r) => splitFragments(r.body)[0]?.msgType === 1);
+  });
+  assert.ok(hello, 'a ClientHello in two fragments in the corpus');
+  const ofServer = new WholeMessages([1]);
+  assert.equal(ofServer.note(hello), true);
+  assert.equal(new WholeMessages([2, 3]).note(hello), false, 'not a hello of the server');
+  // The same two fragments, the second one's last byte changed and overlapping the first by one byte.
+  const [a, b] = splitRecords(hello).records.map((r) => splitFragments(r.body)[0]!);
+  const tail = new Uint8Array(b!.body.length + 1);
+  tail[0] = a!.body[a!.body.length - 1]! ^ 0xff;
+  tail.set(b!.body, 1);
+  const parts = new WholeMessages([1]);
+  assert.equal(parts.note(recordOf(encodeFragment(a!))), false, 'half a hello');
+  assert.equal(
+    parts.note(recordOf(encodeFragment({ ...b!, fragmentOffset: b!.fragmentOffset - 1, body: tail }))),
+    false,
+    'bytes that disagree do not complete it',
+  );
+  assert.equal(parts.note(recordOf(encodeFragment(b!))), true, 'the genuine rest, in another datagram, does');
+  // A whole hello that disagrees with a partial one held before is whole all the same (a rival).
+  const rival = new WholeMessages([1]);
+  assert.equal(rival.note(recordOf(encodeFragment(a!))), false);
+  const other = { ...a!, body: new Uint8Array(a!.length).fill(7) };
+  assert.equal(rival.note(recordOf(encodeFragment({ ...other, fragmentOffset: 0 }))), true);
+});
+
+/** One epoch-0 handshake record around `body`. */
+function recordOf(body: Uint8Array): Uint8Array {
+  const r = new Uint8Array(13 + body.length);
+  r.set([22, 0xfe, 0xfd], 0);
+  r[11] = body.length >> 8;
+  r[12] = body.length & 0xff;
+  r.set(body, 13);
+  return r;
+}
+
+test('a forgery after the hello was accepted is not blamed on one sent before it', () => {
+  const engine = findTarget('dtls-engine');
+  const scenario = {
+    role: 'client',
+    cookieExchange: true,
+    requireClientCertificate: false,
+    peerCertificate: 'expected',
+    mtu: 300,
+  } as const;
+  const before: DtlsInput['steps'] = [
+    { k: 'deliver' },
+    { k: 'inject', seed: 843, muts: [{ op: 'truncate', keep: 54 }] },
+    { k: 'deliver' },
+  ];
+  // The forgery before the ServerHello alone: dropped, the handshake connects.
+  const alone = engine.run({ scenario, steps: before } satisfies DtlsInput, ctx);
+  assert.deepEqual(alone.findings, []);
+  assert.equal(alone.connected, true);
+  // A recorded plaintext message injected after the ServerHello was accepted ends the handshake
+  // (the accepted limit of DTLS 1.2), and that is not reported as the earlier forgery's doing.
+  const both = engine.run(
+    { scenario, steps: [...before, { k: 'inject', seed: 491, muts: [] }] } satisfies DtlsInput,
+    ctx,
+  );
+  assert.equal(both.connected, false);
+  assert.deepEqual(both.findings, []);
 });
 
 test('a genuine handshake through each target connects with no finding (the harness itself is sound)', () => {
@@ -167,6 +235,36 @@ test('the invariants catch what they are for: another certificate, and a forged 
   );
 });
 
+test('the memory probe measures what one more engine holds: pinned buffers count, datagrams sent and dropped do not', () => {
+  // In a child process: the probe needs --expose-gc.
+  const probe = new URL('./targets/dtls-memory.js', import.meta.url).href;
+  const code = `
+    import { heldPerEngine, MEMORY_SLACK, MEMORY_PER_BYTE } from ${JSON.stringify(probe)};
+    const bound = MEMORY_SLACK + MEMORY_PER_BYTE * 4 * 25;
+    const make = () => ({ pinned: [] });
+    const pin = (size) => (e) => { for (let i = 0; i < 4; i++) e.pinned.push(new Uint8Array(size)); };
+    const r = {
+      bound,
+      pinning: heldPerEngine(make, pin(65536), bound),
+      small: heldPerEngine(make, pin(1200), bound),
+      dropped: heldPerEngine(make, () => { for (let i = 0; i < 4; i++) new Uint8Array(1200).fill(1); }, bound),
+    };
+    console.log(JSON.stringify(r));`;
+  const out = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', code], {
+    timeout: 60_000,
+    encoding: 'utf8',
+  });
+  assert.equal(out.status, 0, out.stderr);
+  const r = JSON.parse(out.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+  const what = JSON.stringify(r);
+  // Four 25-byte datagrams that each pin 64 KiB, as the reassembler once did: 256 KiB per engine.
+  assert.ok(r.pinning! > r.bound! && Math.abs(r.pinning! - 4 * 65536) < 32 * 1024, what);
+  assert.ok(Math.abs(r.small! - 4 * 1200) < 2048, what);
+  // Sent datagrams the engine no longer references are garbage, not memory it holds (two GCs:
+  // one alone leaves the backing stores it freed counted).
+  assert.ok(r.dropped! < 2048, what);
+});
+
 // ---- committed reproducers ----------------------------------------------------------------------
 
 const findingsDir = fuzzDirectory('findings');
@@ -229,7 +327,7 @@ test('a short deterministic fuzz run (fixed seed, 100 inputs per target) finds n
       '--seed',
       '20261202',
       '--groups',
-      'secp256r1',
+      'x25519,secp256r1',
       '--no-save',
       '--reduce-ms',
       '0',

@@ -17,43 +17,7 @@ export interface KnownOpen {
   readonly nondeterministic?: true;
 }
 
-export const KNOWN_OPEN: readonly KnownOpen[] = [
-  {
-    id: 'reassembly-wedge',
-    description:
-      'a forged partial fragment at the message_seq the engine expects next shadows the genuine message until timeout',
-    matches: (f) => f.kind === 'handshake-wedged',
-  },
-  {
-    id: 'pre-planted-messages',
-    description:
-      'complete messages for a future message_seq, forged before the hello, end the handshake once it begins',
-    matches: (f) => f.kind === 'handshake-ended-by-forgery',
-  },
-  {
-    id: 'fingerprint-without-client-certificate',
-    description:
-      'with expectedFingerprint and requireClientCertificate false, a server connects without checking',
-    matches: (f) =>
-      f.kind === 'fingerprint-not-enforced' && /requireClientCertificate false/.test(f.signature),
-  },
-  {
-    id: 'memory-per-forged-fragment',
-    description: 'the reassembler allocates the declared message length on the first fragment',
-    matches: (f) => f.kind === 'memory',
-  },
-  {
-    id: 'record-sequence-overflow',
-    description: 'a record numbered near 2^48 makes sealing the next flight (and its alert) throw',
-    matches: (f) => f.kind === 'throw' && /record sequence number exhausted/.test(f.signature),
-  },
-  {
-    id: 'x25519-jwk-deadlock',
-    description: 'key generation and JWK export of an x25519 key share can deadlock the process under GC',
-    matches: (f) => f.kind === 'hang',
-    nondeterministic: true,
-  },
-];
+export const KNOWN_OPEN: readonly KnownOpen[] = [];
 
 export function knownOpen(f: Finding): KnownOpen | undefined {
   return KNOWN_OPEN.find((k) => k.matches(f));

@@ -6,7 +6,7 @@ import {
   type DtlsEvent,
 } from '@rtcseal/dtls';
 import fc from 'fast-check';
-import { completeHandshakeTypes, handshakeTypes } from '../dtls-wire.js';
+import { handshakeTypes, WholeMessages } from '../dtls-wire.js';
 import { errorDetail, errorSignature, type Finding, type Verdict } from '../finding.js';
 import {
   type ForgedFragment,
@@ -30,8 +30,9 @@ import { Prng } from '../prng.js';
  * - `connected` only to the peer with the expected fingerprint, and with the peer's keys;
  * - the handshake ends (connected or closed) by its deadline, within a bounded number of steps;
  * - off-path datagrams sent before the engine accepted the peer's hello neither wedge nor end the
- *   genuine handshake (unless one is a complete hello of the peer's role: that is the peer's
- *   first move, which only the cookie exchange or ICE can vouch for).
+ *   genuine handshake (unless between them they make a complete hello of the peer's role, in one
+ *   fragment or several: that is the peer's first move, which only the cookie exchange or ICE can
+ *   vouch for).
  */
 
 export interface DtlsScenario {
@@ -185,7 +186,14 @@ export function runDtlsInput(input: DtlsInput, ctx: DtlsTargetContext): Verdict 
   let iterations = 0;
   let accepted = false;
   let offPathBeforeAccept = false;
+  // Once the peer's hello was accepted, a forged plaintext message can end the handshake (the
+  // accepted limit of DTLS 1.2, SECURITY.md): an input with such forgeries says nothing about
+  // the ones sent before.
+  let offPathAfterAccept = false;
   let helloInjected = false;
+  // A complete hello of the peer's role, off-path, is the peer's first move as far as anyone can
+  // tell (only the cookie exchange or ICE vouch for a source): whole across fragments and datagrams.
+  const offPathHellos = new WholeMessages(s.role === 'server' ? [1] : [2, 3]);
   let onPath = false;
   const toEut: Uint8Array[] = [];
   const history: Uint8Array[] = [];
@@ -236,9 +244,8 @@ export function runDtlsInput(input: DtlsInput, ctx: DtlsTargetContext): Verdict 
     if (!genuine) {
       if (!accepted) {
         offPathBeforeAccept = true;
-        const peerHello = s.role === 'server' ? [1] : [2, 3];
-        if (completeHandshakeTypes(d).some((m) => peerHello.includes(m.msgType))) helloInjected = true;
-      }
+        if (offPathHellos.note(d)) helloInjected = true;
+      } else offPathAfterAccept = true;
     }
     guard('eut.handleDatagram', () => eut.handleDatagram(d, now));
     if (genuine && s.role === 'client' && handshakeTypes(d).includes(2)) accepted = true;
@@ -348,8 +355,17 @@ export function runDtlsInput(input: DtlsInput, ctx: DtlsTargetContext): Verdict 
     }
   }
   // Liveness against off-path forgery before the hello: only when nothing else could explain a
-  // failure (genuine peer, no on-path change, no complete hello of the peer's role injected).
-  if (!broken && offPathBeforeAccept && !onPath && !helloInjected && peerIsGenuine && findings.length === 0) {
+  // failure (genuine peer, no on-path change, no complete hello of the peer's role injected, no
+  // forgery after the hello was accepted).
+  if (
+    !broken &&
+    offPathBeforeAccept &&
+    !offPathAfterAccept &&
+    !onPath &&
+    !helloInjected &&
+    peerIsGenuine &&
+    findings.length === 0
+  ) {
     const fine = s.role === 'server' || s.requireClientCertificate || s.peerCertificate !== 'none';
     if (fine && eut.state !== 'connected') {
       const closed = eutEvents.find((e) => e.type === 'closed');

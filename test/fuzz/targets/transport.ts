@@ -10,7 +10,8 @@ import {
   WebRtcTransport,
 } from '@rtcseal/ice-lite';
 import fc from 'fast-check';
-import { completeHandshakeTypes, handshakeTypes } from '../dtls-wire.js';
+import type * as ControllingPeerModule from '../../../packages/ice-lite/test/controlling-peer.js';
+import { handshakeTypes, WholeMessages } from '../dtls-wire.js';
 import { errorDetail, errorSignature, type Finding, type Verdict } from '../finding.js';
 import {
   type ForgedFragment,
@@ -21,6 +22,12 @@ import {
   mutationArbitrary,
 } from '../mutate.js';
 import { Prng } from '../prng.js';
+
+// The browser's ICE side (answers our own Binding requests, as browsers do) is test code of
+// @rtcseal/ice-lite: loaded from its compiled tests.
+const { ControllingPeer, isBindingRequest } = (await import(
+  new URL('../../../../packages/ice-lite/dist/test/controlling-peer.js', import.meta.url).href
+)) as typeof ControllingPeerModule;
 
 /**
  * Fuzz target: the one-port path of a WebRTC session, UdpMuxRouter + WebRtcTransport, answering
@@ -71,6 +78,7 @@ export interface TransportTargetContext {
   readonly groups: DtlsConfig['groups'];
 }
 
+const OURS = { address: '192.0.2.1', port: 5000 };
 const PEER = { address: '192.0.2.10', port: 50_000 };
 const STRANGER = { address: '198.51.100.7', port: 40_000 };
 const PEER_UFRAG = 'pEeR';
@@ -173,6 +181,10 @@ function run(input: TransportInput, ctx: TransportTargetContext): Verdict {
   };
 
   const toPeer: Uint8Array[] = [];
+  // Our own Binding requests to the peer's tuple: the browser answers them (RFC 8445 §7.3), and
+  // media (and, as DTLS client, DTLS) goes only to a tuple that answered (make-before-break).
+  const icePeer = new ControllingPeer(PEER_UFRAG, PEER_PWD);
+  const checksToPeer: Uint8Array[] = [];
   let accepted = false;
   let bytesToStranger = 0;
   let bytesFromStranger = 0;
@@ -181,7 +193,10 @@ function run(input: TransportInput, ctx: TransportTargetContext): Verdict {
     send: (bytes, address, port) => {
       if (address === STRANGER.address && port === STRANGER.port) bytesToStranger += bytes.length;
       if (ourRole === 'server' && handshakeTypes(bytes).includes(2)) accepted = true;
-      if (address === PEER.address && port === PEER.port && isDtls(bytes)) toPeer.push(bytes);
+      if (address === PEER.address && port === PEER.port) {
+        if (isDtls(bytes)) toPeer.push(bytes);
+        else if (isBindingRequest(bytes)) checksToPeer.push(bytes);
+      }
     },
   });
   const answered = WebRtcTransport.answer(
@@ -189,7 +204,7 @@ function run(input: TransportInput, ctx: TransportTargetContext): Verdict {
     {
       mux: {
         addSession: (o) => router.addSession(o, now),
-        candidates: hostCandidates([{ address: '192.0.2.1', port: 5000 }]),
+        candidates: hostCandidates([OURS]),
       },
       certificate: ctx.certificates.server,
       clock: () => now,
@@ -235,7 +250,14 @@ function run(input: TransportInput, ctx: TransportTargetContext): Verdict {
 
   let iterations = 0;
   let offPathBeforeAccept = false;
+  // Once our DTLS accepted the peer's hello, a forged plaintext message from the peer's tuple can
+  // end the handshake (the accepted limit of DTLS 1.2, SECURITY.md): such an input says nothing
+  // about the forgeries sent before.
+  let offPathAfterAccept = false;
   let helloInjected = false;
+  // A complete hello of the peer's role, off-path, is the peer's first move as far as anyone can
+  // tell (only the cookie exchange or ICE vouch for a source): whole across fragments and datagrams.
+  const offPathHellos = new WholeMessages(ourRole === 'server' ? [1] : [2, 3]);
   let onPath = false;
   let credentialsElsewhere = false;
   const toUs: Uint8Array[] = [];
@@ -248,8 +270,13 @@ function run(input: TransportInput, ctx: TransportTargetContext): Verdict {
     });
   };
   const flushToPeer = () => {
-    for (let round = 0; round < 50 && toPeer.length > 0 && !broken; round++) {
+    for (let round = 0; round < 50 && (toPeer.length > 0 || checksToPeer.length > 0) && !broken; round++) {
       for (const d of toPeer.splice(0)) guard('peer.handleDatagram', () => peer.handleDatagram(d, now));
+      // The peer's answers join its other datagrams: steps deliver, lose or alter them alike.
+      for (const d of checksToPeer.splice(0)) {
+        const answer = icePeer.answer(d, OURS);
+        if (answer) toUs.push(answer);
+      }
       pumpPeer();
     }
   };
@@ -257,10 +284,11 @@ function run(input: TransportInput, ctx: TransportTargetContext): Verdict {
     iterations++;
     const who = from === 'peer' ? PEER : STRANGER;
     if (from === 'stranger') bytesFromStranger += d.length;
-    if (!genuine && !accepted && isDtls(d)) {
-      offPathBeforeAccept = true;
-      const peerHello = ourRole === 'server' ? [1] : [2, 3];
-      if (completeHandshakeTypes(d).some((m) => peerHello.includes(m.msgType))) helloInjected = true;
+    if (!genuine && isDtls(d)) {
+      if (!accepted) {
+        offPathBeforeAccept = true;
+        if (offPathHellos.note(d)) helloInjected = true;
+      } else offPathAfterAccept = true;
     }
     guard('router.handleDatagram', () => router.handleDatagram(d, who.address, who.port, now));
     if (genuine && ourRole === 'client' && handshakeTypes(d).includes(2)) accepted = true;
@@ -372,6 +400,7 @@ function run(input: TransportInput, ctx: TransportTargetContext): Verdict {
   if (
     !broken &&
     offPathBeforeAccept &&
+    !offPathAfterAccept &&
     !onPath &&
     !helloInjected &&
     !credentialsElsewhere &&
