@@ -45,6 +45,8 @@ export interface DtlsScenario {
   /** The certificate the genuine peer presents: the expected one, another, or none (client only). */
   readonly peerCertificate: 'expected' | 'other' | 'none';
   readonly mtu: number;
+  /** Both engines' newest version: 'DTLS 1.2' pins 1.2; absent, the default (1.3 between them). */
+  readonly maxVersion?: 'DTLS 1.2' | 'DTLS 1.3';
 }
 
 export type DtlsStep =
@@ -120,6 +122,7 @@ export const dtlsInputArbitrary: fc.Arbitrary<DtlsInput> = fc.record({
       { weight: 1, arbitrary: fc.constant('none' as const) },
     ),
     mtu: fc.constantFrom(1200, 1200, 300),
+    maxVersion: fc.constantFrom('DTLS 1.2' as const, 'DTLS 1.3' as const),
   }),
   steps: fc.array(dtlsStepArbitrary, { minLength: 1, maxLength: 24 }),
 });
@@ -148,6 +151,7 @@ export function runDtlsInput(input: DtlsInput, ctx: DtlsTargetContext): Verdict 
     groups: ctx.groups,
     handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
     retransmit: { initialMs: 200, maxMs: 4000 },
+    ...(s.maxVersion ? { maxVersion: s.maxVersion } : {}),
   };
   const serverConfig: DtlsConfig = {
     ...common,
