@@ -7,9 +7,11 @@ import { type BrowserName, browserMissingReason, type LaunchedBrowser, launchBro
 import { insideLoopbackNamespace, namespaceUnavailableReason, rerunInLoopbackNamespace } from './netns.js';
 
 /**
- * The video-room example with Chromium (camera in three simulcast layers) and Firefox (one layer)
- * in one room: each decodes the other's video through the SFU, at the size of the layer it gets;
- * Firefox then asks for Chromium's smallest layer, the SFU switches to it and Firefox keeps decoding.
+ * The video-room example with two Chromium pages (camera in three simulcast layers) and Firefox (one
+ * layer) in one room: each decodes the others' video through the SFU, at the size of the layer it
+ * gets. Each receiver of the first Chromium page, Firefox and the other Chromium page, then asks for
+ * the smallest layer and back for the larger one: the SFU switches at the new layer's keyframe and
+ * the receiver goes on decoding frames at the new layer's size, both ways.
  */
 
 const THIS_FILE = fileURLToPath(import.meta.url);
@@ -29,13 +31,20 @@ interface SeatView {
   currentLayer?: string;
 }
 
-async function open(browser: LaunchedBrowser, room: RunningVideoRoom): Promise<Page> {
+interface Member {
+  readonly page: Page;
+  /** The name the SFU gave this page, as the other pages' seats show it. */
+  readonly name: string;
+  readonly browser: string;
+}
+
+async function open(browser: LaunchedBrowser, room: RunningVideoRoom): Promise<Member> {
   const page = await browser.browser.newPage();
   await page.goto(`http://127.0.0.1:${room.httpPort}/`, { timeout: 15_000 });
-  await page.evaluate(() =>
+  const name = await page.evaluate(() =>
     (globalThis as unknown as { videoRoom: { join(r: string): Promise<string> } }).videoRoom.join('t1'),
   );
-  return page;
+  return { page, name, browser: browser.name };
 }
 
 async function inbound(page: Page): Promise<Inbound[]> {
@@ -58,6 +67,8 @@ interface Outbound {
   frameWidth?: number;
   frameHeight?: number;
   framesSent: number;
+  framesEncoded: number;
+  qualityLimitationReason?: string;
 }
 
 async function outbound(page: Page): Promise<Outbound[]> {
@@ -68,42 +79,83 @@ async function outbound(page: Page): Promise<Outbound[]> {
   );
 }
 
+async function setLayer(receiver: Member, seat: number, layer: string): Promise<void> {
+  await receiver.page.evaluate(
+    (s: number, l: string) =>
+      (
+        globalThis as unknown as { videoRoom: { setLayer(s: number, l: string): Promise<void> } }
+      ).videoRoom.setLayer(s, l),
+    seat,
+    layer,
+  );
+}
+
+interface Watched {
+  /** The receiver decodes the layer asked for, at the size its sender sends it. */
+  ok: boolean;
+  seat: SeatView | undefined;
+  seen: Inbound | undefined;
+  sent: Outbound | undefined;
+  /** Frames decoded at that size since it was first seen with the SFU on the layer. */
+  framesAtSize: number;
+}
+
 /**
- * The decoded video of the one occupied seat, once it has `frames` frames and the size `sender`
- * currently sends layer `rid` at (undefined: its one stream). Browsers adapt sizes to CPU and
- * bandwidth, so the size is read from the sender, not assumed.
+ * Watches `receiver`'s seat of `sender` until the SFU forwards layer `rid` (undefined: the sender's
+ * one stream) and the receiver has decoded `frames` more frames at the size the sender currently
+ * sends that layer at. Browsers adapt sizes to CPU and bandwidth, so the size is read from the
+ * sender, not assumed; and frames must go on being decoded at it, so a size reported once (or a
+ * stale one) does not pass.
  */
-async function waitForVideo(
-  page: Page,
+async function waitForLayer(
+  receiver: Member,
+  sender: Member,
+  rid: string | undefined,
   frames: number,
   timeoutMs: number,
-  sender: Page,
-  rid: string | undefined,
-): Promise<{ seen: Inbound | undefined; sent: Outbound | undefined }> {
+): Promise<Watched> {
   const deadline = Date.now() + timeoutMs;
-  let seen: Inbound | undefined;
-  let sent: Outbound | undefined;
+  let since: number | undefined;
+  let last: Watched = { ok: false, seat: undefined, seen: undefined, sent: undefined, framesAtSize: 0 };
   while (Date.now() < deadline) {
-    const taken = (await seats(page)).find((s) => s.participant !== undefined);
-    seen = taken ? (await inbound(page)).find((i) => i.mid === taken.videoMid) : undefined;
-    sent = (await outbound(sender)).find((o) => o.rid === rid);
-    const sameSize =
+    const seat = (await seats(receiver.page)).find((s) => s.participant === sender.name);
+    const seen = seat ? (await inbound(receiver.page)).find((i) => i.mid === seat.videoMid) : undefined;
+    const sent = (await outbound(sender.page)).find((o) => o.rid === rid);
+    const onLayer =
+      seat !== undefined &&
+      seat.currentLayer === rid &&
+      seen !== undefined &&
       sent?.frameWidth !== undefined &&
-      seen?.frameWidth === sent.frameWidth &&
+      seen.frameWidth === sent.frameWidth &&
       seen.frameHeight === sent.frameHeight;
-    if (seen && seen.framesDecoded >= frames && sameSize) return { seen, sent };
+    if (!onLayer) since = undefined;
+    else since ??= seen.framesDecoded;
+    const framesAtSize = since === undefined || !seen ? 0 : seen.framesDecoded - since;
+    last = { ok: framesAtSize >= frames, seat, seen, sent, framesAtSize };
+    if (last.ok) return last;
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { seen, sent };
+  return last;
+}
+
+function show(w: Watched): string {
+  return JSON.stringify({
+    layer: w.seat?.currentLayer,
+    decoded: w.seen && `${w.seen.frameWidth}x${w.seen.frameHeight}`,
+    framesDecoded: w.seen?.framesDecoded,
+    keyFramesDecoded: w.seen?.keyFramesDecoded,
+    sent: w.sent && `${w.sent.rid}: ${w.sent.frameWidth}x${w.sent.frameHeight}`,
+    framesAtSize: w.framesAtSize,
+  });
 }
 
 if (insideLoopbackNamespace()) {
   const needed: BrowserName[] = ['chromium', 'firefox'];
   const missing = needed.map(browserMissingReason).find((r) => r !== undefined);
 
-  test('video room: Chromium and Firefox decode each other through the SFU, which switches a receiver to the layer it asks for', {
+  test('video room: Chromium and Firefox decode each other through the SFU, which switches each receiver to the layer it asks for, down and up', {
     skip: missing,
-    timeout: 150_000,
+    timeout: 170_000,
   }, async (t) => {
     const room = await startVideoRoom({ httpPort: 0, announcedAddresses: ['127.0.0.1'] });
     const chromium = await launchBrowser('chromium');
@@ -111,49 +163,38 @@ if (insideLoopbackNamespace()) {
     try {
       const a = await open(chromium, room);
       const b = await open(firefox, room);
-      // Firefox gets Chromium's 'h' layer; Chromium gets Firefox's one stream.
-      const h = await waitForVideo(b, 30, 25_000, a, 'h');
-      const ff = await waitForVideo(a, 30, 25_000, b, undefined);
-      t.diagnostic(`video firefox sees: ${JSON.stringify(h)}; chromium sees: ${JSON.stringify(ff)}`);
-      const bSees = h.seen;
-      const aSees = ff.seen;
-      assert.ok(bSees && bSees.framesDecoded >= 30, 'firefox decodes chromium through the SFU');
-      assert.equal(bSees.frameWidth, h.sent?.frameWidth, "firefox decodes chromium's h layer, at its size");
-      assert.ok(aSees && aSees.framesDecoded >= 30, 'chromium decodes firefox through the SFU');
-      assert.equal(aSees.frameWidth, ff.sent?.frameWidth, 'at the size firefox sends');
-      const bSeat = (await seats(b)).find((s) => s.participant !== undefined)!;
-      assert.equal(bSeat.currentLayer, 'h');
-
-      // Firefox asks for the smallest layer: the SFU switches at its next keyframe.
-      await b.evaluate(
-        (seat: number) =>
-          (
-            globalThis as unknown as { videoRoom: { setLayer(s: number, l: string): Promise<void> } }
-          ).videoRoom.setLayer(seat, 'q'),
-        bSeat.seat,
-      );
-      const before = bSees.framesDecoded;
-      // Under load the cameras run at a few frames a second: a handful of frames at the new size.
-      const q = await waitForVideo(b, before + 5, 30_000, a, 'q');
-      const switched = q.seen;
-      const seatAfter = (await seats(b)).find((s) => s.participant !== undefined);
-      const sender = room.sfu.participantIds.map((id) => room.sfu.view(id)!).find((v) => v.layers.length > 0);
+      const c = await open(chromium, room);
+      // Every receiver gets Chromium's 'h' layer at first; Chromium gets Firefox's one stream.
+      const start = {
+        bFromA: await waitForLayer(b, a, 'h', 10, 30_000),
+        cFromA: await waitForLayer(c, a, 'h', 10, 30_000),
+        aFromB: await waitForLayer(a, b, undefined, 10, 30_000),
+      };
       t.diagnostic(
-        `video after switch: ${JSON.stringify(q)}; chromium sends ${JSON.stringify(await outbound(a))}; seat ${JSON.stringify(seatAfter)}; keyframes asked of the camera ${sender?.keyframeRequests}`,
+        `video at start: firefox from chromium ${show(start.bFromA)}; chromium from chromium ${show(start.cFromA)}; chromium from firefox ${show(start.aFromB)}`,
       );
-      assert.ok(
-        q.sent?.frameWidth !== undefined && q.sent.frameWidth < (h.sent?.frameWidth ?? 0),
-        'q is the smaller layer',
-      );
-      // The SFU switched to q and Firefox keeps decoding. Known issue: in some runs (the camera at
-      // full frame rate) Firefox goes on reporting h's size after the switch, so that size is
-      // reported, not asserted; the echo test (bundle-call) asserts the size of the layer asked for.
-      assert.ok((switched?.framesDecoded ?? 0) >= before + 5, 'firefox keeps decoding after the switch');
-      if (switched?.frameWidth !== q.sent.frameWidth)
-        t.diagnostic(
-          `video KNOWN ISSUE: decoded ${switched?.frameWidth} after the switch, q is ${q.sent.frameWidth}`,
-        );
-      assert.equal((await seats(b)).find((s) => s.participant !== undefined)?.currentLayer, 'q');
+      assert.ok(start.bFromA.ok, "firefox decodes chromium's h layer through the SFU, at its size");
+      assert.ok(start.cFromA.ok, "chromium decodes chromium's h layer through the SFU, at its size");
+      assert.ok(start.aFromB.ok, 'chromium decodes firefox through the SFU, at the size firefox sends');
+
+      // Each receiver asks for the smallest layer, then the larger one again: the SFU switches at
+      // the next keyframe of the layer asked for, and the receiver decodes frames of that size.
+      for (const receiver of [b, c]) {
+        const seat = start[receiver === b ? 'bFromA' : 'cFromA'].seat!.seat;
+        for (const layer of ['q', 'h']) {
+          await setLayer(receiver, seat, layer);
+          const w = await waitForLayer(receiver, a, layer, 5, 30_000);
+          t.diagnostic(`video ${receiver.browser} switched to ${layer}: ${show(w)}`);
+          assert.ok(
+            w.ok,
+            `${receiver.browser} decodes chromium's ${layer} layer after asking for it: ${show(w)}`,
+          );
+        }
+      }
+      const sent = await outbound(a.page);
+      t.diagnostic(`video chromium sends ${JSON.stringify(sent)}`);
+      const size = (rid: string) => sent.find((o) => o.rid === rid)?.frameWidth ?? 0;
+      assert.ok(size('q') > 0 && size('q') < size('h'), 'q is the smaller layer');
 
       const views = room.sfu.participantIds.map((id) => room.sfu.view(id)!);
       for (const v of views) {
@@ -166,8 +207,10 @@ if (insideLoopbackNamespace()) {
           0,
           'nothing undeclared sent',
         );
-        assert.ok(v.keyframeRequests >= 1, 'the SFU asked each sender for a keyframe');
       }
+      // A's layers were asked for at least once per switch: each switch waits for a keyframe.
+      const camera = views.find((v) => v.name === a.name);
+      assert.ok((camera?.keyframeRequests ?? 0) >= 4, 'the SFU asked the simulcast camera for keyframes');
     } finally {
       await chromium.close();
       await firefox.close();
@@ -178,9 +221,9 @@ if (insideLoopbackNamespace()) {
   const reason = namespaceUnavailableReason();
   test('video-room example in browsers, re-run inside a loopback-only network namespace', {
     skip: reason,
-    timeout: 180_000,
+    timeout: 200_000,
   }, (t) => {
-    const r = rerunInLoopbackNamespace(THIS_FILE, t, { timeoutMs: 170_000, diagnostics: /^\s*# video / });
+    const r = rerunInLoopbackNamespace(THIS_FILE, t, { timeoutMs: 190_000, diagnostics: /^\s*# video / });
     assert.equal(r.error, undefined, `could not run the namespace: ${r.error}`);
     assert.equal(r.status, 0, `video-room test failed inside the namespace:\n${r.output}`);
   });

@@ -152,6 +152,10 @@ async function outboundVideo() {
         frameWidth: v.frameWidth,
         frameHeight: v.frameHeight,
         framesSent: v.framesSent ?? 0,
+        framesEncoded: v.framesEncoded ?? 0,
+        bytesSent: v.bytesSent ?? 0,
+        qualityLimitationReason: v.qualityLimitationReason,
+        targetBitrate: v.targetBitrate,
       });
   });
   return out;

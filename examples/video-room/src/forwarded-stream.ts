@@ -16,12 +16,23 @@ export interface ForwardedStreamOptions {
   /** Packets kept for retransmission; 0 keeps none. */
   readonly historySize: number;
   readonly initialSequence: number;
+  /**
+   * Keeps the codec's own picture numbering continuous across changes of source (VP8:
+   * `Vp8PictureContinuity`), for codecs whose payload descriptor numbers pictures.
+   */
+  readonly payloadContinuity?: PayloadContinuity | undefined;
+}
+
+/** Rewrites, in place, the payload descriptor of a packet about to be forwarded. */
+export interface PayloadContinuity {
+  rewrite(packet: Uint8Array, payloadOffset: number, newSource: boolean): void;
 }
 
 export class ForwardedStream {
   readonly ssrc: number;
   private readonly rtx: ForwardedStreamOptions['rtx'];
   private readonly frameTicks: number;
+  private readonly payloadContinuity: PayloadContinuity | undefined;
   private source: string | undefined;
   private seqOffset = 0;
   private tsOffset = 0;
@@ -37,6 +48,7 @@ export class ForwardedStream {
     this.ssrc = options.ssrc >>> 0;
     this.rtx = options.rtx;
     this.frameTicks = options.frameTicks;
+    this.payloadContinuity = options.payloadContinuity;
     this.lastSeq = (options.initialSequence - 1) & 0xffff;
     this.rtxSeq = (options.initialSequence * 7) & 0xffff;
     this.history = new Array(options.historySize);
@@ -55,7 +67,8 @@ export class ForwardedStream {
     const view = new DataView(packet.buffer, packet.byteOffset, packet.byteLength);
     const seq = view.getUint16(2);
     const ts = view.getUint32(4);
-    if (source !== this.source) {
+    const newSource = source !== this.source;
+    if (newSource) {
       // A new source continues where the last one stopped: the next number, one frame later.
       if (this.source !== undefined) this.counters.sourceChanges++;
       this.source = source;
@@ -73,6 +86,7 @@ export class ForwardedStream {
     o.setUint32(4, outTs);
     o.setUint32(8, this.ssrc);
     out.set(packet.subarray(payloadOffset), 12);
+    this.payloadContinuity?.rewrite(out, 12, newSource);
     // Only a newer packet moves the reference (a reordered one keeps the offsets).
     if (((outSeq - this.lastSeq) & 0xffff) < 0x8000) {
       this.lastSeq = outSeq;

@@ -14,7 +14,7 @@ import {
   type WebRtcTransportStats,
 } from '@rtcseal/ice-lite';
 import { ForwardedStream } from './forwarded-stream.js';
-import { isVp8KeyframeStart } from './vp8.js';
+import { isVp8KeyframeStart, Vp8PictureContinuity } from './vp8.js';
 
 /**
  * A small SFU for rooms of 2-6 people on WebRtcTransport. Each page offers its microphone and camera
@@ -212,6 +212,7 @@ export class VideoRoomSfu {
           frameTicks: 3000,
           historySize: 512,
           initialSequence: sequence,
+          payloadContinuity: new Vp8PictureContinuity(),
         }),
         sender: undefined,
         wantedLayer: undefined,

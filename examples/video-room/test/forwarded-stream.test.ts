@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { unwrapRtx } from '@rtcseal/ice-lite';
 import { ForwardedStream } from '../src/forwarded-stream.js';
-import { isVp8KeyframeStart } from '../src/vp8.js';
+import { isVp8KeyframeStart, Vp8PictureContinuity } from '../src/vp8.js';
 
 function rtp(seq: number, ts: number, ssrc: number, payload: number[], extension = false): Uint8Array {
   const ext = extension ? [0xbe, 0xde, 0, 1, 0x10, 0x31, 0, 0] : [];
@@ -66,4 +66,49 @@ test('VP8 keyframe start: S=1, partition 0 and P=0 after the optional descriptor
   assert.equal(at([0x90, 0xe0, 0x80, 0x05, 0x01, 0x20, 0x00]), true);
   assert.equal(at([0x90, 0xe0, 0x80, 0x05, 0x01, 0x20, 0x01]), false);
   assert.equal(at([0x90, 0xe0, 0x80]), false, 'truncated');
+});
+
+/** A VP8 payload with X, I (15-bit PictureID) and L (TL0PICIDX), starting a frame; P as given. */
+function vp8(pictureId: number, tl0: number, keyframe: boolean): number[] {
+  return [0x90, 0xc0, 0x80 | (pictureId >> 8), pictureId & 0xff, tl0, keyframe ? 0x00 : 0x01, 0xaa];
+}
+
+const pictureOf = (p: Uint8Array) => ({ pictureId: ((p[14]! & 0x7f) << 8) | p[15]!, tl0: p[16]! });
+
+test('VP8 PictureID and TL0PICIDX continue across a switch of simulcast layer whose pictures carry the same numbers', () => {
+  const s = new ForwardedStream({
+    ssrc: 0xabc,
+    frameTicks: 3000,
+    historySize: 16,
+    initialSequence: 1,
+    payloadContinuity: new Vp8PictureContinuity(),
+  });
+  // Chromium numbers every layer's picture of one captured frame alike: h's keyframe 19701 is
+  // forwarded, then the switch to q happens at q's keyframe, also 19701.
+  const h1 = s.forward(rtp(10, 1000, 1, vp8(19700, 7, false)), 12, 96, 'a/h');
+  const h2 = s.forward(rtp(11, 4000, 1, vp8(19701, 8, true)), 12, 96, 'a/h');
+  const q1 = s.forward(rtp(500, 9000, 2, vp8(19701, 8, true)), 12, 96, 'a/q');
+  const q2 = s.forward(rtp(501, 12000, 2, vp8(19702, 9, false)), 12, 96, 'a/q');
+  assert.deepEqual([h1, h2, q1, q2].map(pictureOf), [
+    { pictureId: 19700, tl0: 7 },
+    { pictureId: 19701, tl0: 8 },
+    { pictureId: 19702, tl0: 9 },
+    { pictureId: 19703, tl0: 10 },
+  ]);
+  assert.equal(isVp8KeyframeStart(q1, 12, q1.length - 12), true, 'the keyframe stays one');
+  assert.deepEqual([...q2.subarray(17)], [0x01, 0xaa], 'the VP8 payload is untouched');
+});
+
+test('VP8 PictureID wraps at 15 bits when a new source continues the numbering', () => {
+  const c = new Vp8PictureContinuity();
+  const a = Uint8Array.from(vp8(0x7fff, 255, true));
+  const b = Uint8Array.from(vp8(42, 3, true));
+  c.rewrite(a, 0, true);
+  c.rewrite(b, 0, true);
+  assert.equal(((b[2]! & 0x7f) << 8) | b[3]!, 0, 'one after 32767 is 0');
+  assert.equal(b[2]! & 0x80, 0x80, 'the M bit stays');
+  assert.equal(b[4], 0, 'TL0PICIDX one after 255 is 0');
+  const seven = Uint8Array.from([0x90, 0x80, 0x05, 0x00]);
+  c.rewrite(seven, 0, true);
+  assert.equal(seven[2], 1, 'a 7-bit PictureID continues modulo 128');
 });
