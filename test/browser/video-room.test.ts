@@ -38,11 +38,20 @@ interface Member {
   readonly browser: string;
 }
 
-async function open(browser: LaunchedBrowser, room: RunningVideoRoom): Promise<Member> {
+interface Camera {
+  width: number;
+  height: number;
+}
+
+async function open(browser: LaunchedBrowser, room: RunningVideoRoom, camera?: Camera): Promise<Member> {
   const page = await browser.browser.newPage();
   await page.goto(`http://127.0.0.1:${room.httpPort}/`, { timeout: 15_000 });
-  const name = await page.evaluate(() =>
-    (globalThis as unknown as { videoRoom: { join(r: string): Promise<string> } }).videoRoom.join('t1'),
+  const name = await page.evaluate(
+    (c: Camera | undefined) =>
+      (
+        globalThis as unknown as { videoRoom: { join(r: string, c?: Camera): Promise<string> } }
+      ).videoRoom.join('t1', c),
+    camera,
   );
   return { page, name, browser: browser.name };
 }
@@ -69,6 +78,7 @@ interface Outbound {
   framesSent: number;
   framesEncoded: number;
   qualityLimitationReason?: string;
+  targetBitrate?: number;
 }
 
 async function outbound(page: Page): Promise<Outbound[]> {
@@ -76,6 +86,23 @@ async function outbound(page: Page): Promise<Outbound[]> {
     (
       globalThis as unknown as { videoRoom: { outboundVideo(): Promise<Outbound[]> } }
     ).videoRoom.outboundVideo(),
+  );
+}
+
+interface RemoteInbound {
+  rid?: string;
+  packetsLost?: number;
+  fractionLost?: number;
+  jitter?: number;
+  roundTripTime?: number;
+  roundTripTimeMeasurements: number;
+}
+
+async function remoteInbound(page: Page): Promise<RemoteInbound[]> {
+  return page.evaluate(() =>
+    (
+      globalThis as unknown as { videoRoom: { remoteInboundVideo(): Promise<RemoteInbound[]> } }
+    ).videoRoom.remoteInboundVideo(),
   );
 }
 
@@ -161,7 +188,8 @@ if (insideLoopbackNamespace()) {
     const chromium = await launchBrowser('chromium');
     const firefox = await launchBrowser('firefox');
     try {
-      const a = await open(chromium, room);
+      // 960x540: the smallest capture Chromium sends three simulcast layers of (two at 640x480).
+      const a = await open(chromium, room, { width: 960, height: 540 });
       const b = await open(firefox, room);
       const c = await open(chromium, room);
       // Every receiver gets Chromium's 'h' layer at first; Chromium gets Firefox's one stream.
@@ -196,6 +224,26 @@ if (insideLoopbackNamespace()) {
       const size = (rid: string) => sent.find((o) => o.rid === rid)?.frameWidth ?? 0;
       assert.ok(size('q') > 0 && size('q') < size('h'), 'q is the smaller layer');
 
+      // Congestion feedback: with our receiver reports and REMB budget, the camera encodes all three
+      // layers, the top one included, and its browser reads our reports (round trip from LSR/DLSR).
+      await new Promise((r) => setTimeout(r, 3000));
+      const later = await outbound(a.page);
+      const reports = await remoteInbound(a.page);
+      t.diagnostic(`video chromium sends 3 s later ${JSON.stringify(later)}`);
+      t.diagnostic(`video chromium reads our receiver reports ${JSON.stringify(reports)}`);
+      for (const rid of ['q', 'h', 'f']) {
+        const grown =
+          (later.find((o) => o.rid === rid)?.framesEncoded ?? 0) -
+          (sent.find((o) => o.rid === rid)?.framesEncoded ?? 0);
+        assert.ok(grown >= 5, `chromium encodes layer ${rid} (${grown} frames in 3 s)`);
+        const report = reports.find((r) => r.rid === rid);
+        assert.ok(
+          report && report.roundTripTimeMeasurements >= 1 && (report.roundTripTime ?? 1) < 1,
+          `chromium has a round trip from our receiver reports on layer ${rid}: ${JSON.stringify(report)}`,
+        );
+      }
+      assert.ok(size('f') > size('h'), 'f is the largest layer');
+
       const views = room.sfu.participantIds.map((id) => room.sfu.view(id)!);
       for (const v of views) {
         t.diagnostic(
@@ -217,13 +265,56 @@ if (insideLoopbackNamespace()) {
       await room.close();
     }
   });
+
+  test('video room: the REMB budget the room chooses caps a Chromium camera below its start rate, and its top layer stays off', {
+    skip: missing,
+    timeout: 90_000,
+  }, async (t) => {
+    const budget = 200_000;
+    const room = await startVideoRoom({
+      httpPort: 0,
+      announcedAddresses: ['127.0.0.1'],
+      cameraBitrate: budget,
+    });
+    const chromium = await launchBrowser('chromium');
+    try {
+      const a = await open(chromium, room, { width: 960, height: 540 });
+      const c = await open(chromium, room);
+      // Within 200 kbit/s Chromium sends q alone: the receiver asks for it.
+      let seat: SeatView | undefined;
+      for (let i = 0; i < 80 && !seat; i++) {
+        seat = (await seats(c.page)).find((s) => s.participant === a.name);
+        if (!seat) await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.ok(seat, 'the camera has a seat at the receiver');
+      await setLayer(c, seat.seat, 'q');
+      const start = await waitForLayer(c, a, 'q', 5, 30_000);
+      assert.ok(start.ok, `chromium decodes chromium through the SFU: ${show(start)}`);
+      // Chromium starts its estimate at 300 kbit/s; give it a few REMBs to come down to ours.
+      await new Promise((r) => setTimeout(r, 4000));
+      const before = await outbound(a.page);
+      await new Promise((r) => setTimeout(r, 3000));
+      const after = await outbound(a.page);
+      t.diagnostic(`video with a ${budget} bit/s budget chromium sends ${JSON.stringify(after)}`);
+      const target = after.reduce((sum, o) => sum + (o.targetBitrate ?? 0), 0);
+      assert.ok(target > 0 && target <= budget * 1.05, `the layers' target bitrates add up to ${target}`);
+      const fGrown =
+        (after.find((o) => o.rid === 'f')?.framesEncoded ?? 0) -
+        (before.find((o) => o.rid === 'f')?.framesEncoded ?? 0);
+      assert.equal(fGrown, 0, 'no frame of the top layer is encoded within the budget');
+      assert.equal(after.find((o) => o.rid === 'f')?.qualityLimitationReason, 'bandwidth');
+    } finally {
+      await chromium.close();
+      await room.close();
+    }
+  });
 } else {
   const reason = namespaceUnavailableReason();
   test('video-room example in browsers, re-run inside a loopback-only network namespace', {
     skip: reason,
-    timeout: 200_000,
+    timeout: 280_000,
   }, (t) => {
-    const r = rerunInLoopbackNamespace(THIS_FILE, t, { timeoutMs: 190_000, diagnostics: /^\s*# video / });
+    const r = rerunInLoopbackNamespace(THIS_FILE, t, { timeoutMs: 270_000, diagnostics: /^\s*# video / });
     assert.equal(r.error, undefined, `could not run the namespace: ${r.error}`);
     assert.equal(r.status, 0, `video-room test failed inside the namespace:\n${r.output}`);
   });

@@ -4,12 +4,14 @@
 const SEATS = 5;
 const state = { pc: undefined, id: undefined, poll: undefined, seatVideos: [] };
 
-async function join(room) {
+// `camera`: the capture size asked for. Chromium sends three simulcast layers only from 960x540 up
+// (fewer layers for smaller captures), two at the default 640x480.
+async function join(room, camera = { width: 640, height: 480 }) {
   const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
   state.pc = pc;
   const stream = await navigator.mediaDevices.getUserMedia({
     audio: true,
-    video: { width: 640, height: 480 },
+    video: { width: camera.width, height: camera.height },
   });
   document.getElementById('self').srcObject = stream;
   pc.addTransceiver(stream.getAudioTracks()[0], { direction: 'sendonly', streams: [stream] });
@@ -161,6 +163,29 @@ async function outboundVideo() {
   return out;
 }
 
+/**
+ * What the SFU's receiver reports told this page's camera, per simulcast layer (the browser's
+ * remote-inbound-rtp: loss, jitter, and the round trip it computes from LSR/DLSR).
+ */
+async function remoteInboundVideo() {
+  if (!state.pc) return [];
+  const report = await state.pc.getStats();
+  const out = [];
+  report.forEach((v) => {
+    if (v.type !== 'remote-inbound-rtp' || v.kind !== 'video') return;
+    out.push({
+      rid: report.get(v.localId)?.rid,
+      ssrc: v.ssrc,
+      packetsLost: v.packetsLost,
+      fractionLost: v.fractionLost,
+      jitter: v.jitter,
+      roundTripTime: v.roundTripTime,
+      roundTripTimeMeasurements: v.roundTripTimeMeasurements ?? 0,
+    });
+  });
+  return out;
+}
+
 async function leave() {
   clearInterval(state.poll);
   if (state.id) await post('/api/leave', {});
@@ -173,6 +198,7 @@ globalThis.videoRoom = {
   leave,
   inboundVideo,
   outboundVideo,
+  remoteInboundVideo,
   state: () => (state.id ? fetch(`/api/state?id=${state.id}`).then((r) => r.json()) : undefined),
   setLayer: (seat, layer) => post('/api/layer', { seat, layer }),
 };

@@ -17,6 +17,8 @@ export interface VideoRoomOptions {
   /** Addresses announced as ICE candidates. Default: every interface address. */
   announcedAddresses?: string[];
   log?: (line: string) => void;
+  /** Bits per second each camera may send (all its layers), told with REMB. Default 2.5 Mbit/s. */
+  cameraBitrate?: number;
 }
 
 export interface RunningVideoRoom {
@@ -72,7 +74,7 @@ export async function startVideoRoom(options: VideoRoomOptions = {}): Promise<Ru
     ...(options.announcedAddresses ? { announcedAddresses: options.announcedAddresses } : {}),
     onError: (err) => log(`media socket: ${String(err)}`),
   });
-  const sfu = new VideoRoomSfu(mux, certificate, log);
+  const sfu = new VideoRoomSfu(mux, certificate, { log, cameraBitrate: options.cameraBitrate });
   const http = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
@@ -149,8 +151,11 @@ async function main(argv: string[]): Promise<void> {
       if (arg === '--port') options.httpPort = v;
       else options.mediaPort = v;
       i++;
+    } else if (arg === '--camera-kbps' && Number.isInteger(v) && v > 0) {
+      options.cameraBitrate = v * 1000;
+      i++;
     } else {
-      throw new Error('usage: video-room [--port HTTP_PORT] [--media-port UDP_PORT]');
+      throw new Error('usage: video-room [--port HTTP_PORT] [--media-port UDP_PORT] [--camera-kbps KBPS]');
     }
   }
   const running = await startVideoRoom(options);
