@@ -18,6 +18,7 @@ const THIS_FILE = fileURLToPath(import.meta.url);
 
 interface Inbound {
   mid: string;
+  codec?: string;
   framesDecoded: number;
   keyFramesDecoded: number;
   frameWidth?: number;
@@ -38,21 +39,34 @@ interface Member {
   readonly browser: string;
 }
 
-interface Camera {
-  width: number;
-  height: number;
+/** What the page's join takes: capture size, and a video codec to put first (or alone) in the offer. */
+interface JoinOptions {
+  width?: number;
+  height?: number;
+  codec?: string;
+  onlyCodec?: boolean;
 }
 
-async function open(browser: LaunchedBrowser, room: RunningVideoRoom, camera?: Camera): Promise<Member> {
+async function join(page: Page, roomName: string, options: JoinOptions): Promise<string> {
+  return page.evaluate(
+    (r: string, o: JoinOptions) =>
+      (
+        globalThis as unknown as { videoRoom: { join(r: string, o: JoinOptions): Promise<string> } }
+      ).videoRoom.join(r, o),
+    roomName,
+    options,
+  );
+}
+
+async function open(
+  browser: LaunchedBrowser,
+  room: RunningVideoRoom,
+  options: JoinOptions = {},
+  roomName = 't1',
+): Promise<Member> {
   const page = await browser.browser.newPage();
   await page.goto(`http://127.0.0.1:${room.httpPort}/`, { timeout: 15_000 });
-  const name = await page.evaluate(
-    (c: Camera | undefined) =>
-      (
-        globalThis as unknown as { videoRoom: { join(r: string, c?: Camera): Promise<string> } }
-      ).videoRoom.join('t1', c),
-    camera,
-  );
+  const name = await join(page, roomName, options);
   return { page, name, browser: browser.name };
 }
 
@@ -308,13 +322,59 @@ if (insideLoopbackNamespace()) {
       await room.close();
     }
   });
+
+  test('video room: a room forwards the video codec its first participant prefers (H264, VP9), layer switches included, and turns away an offer without it', {
+    skip: missing,
+    timeout: 150_000,
+  }, async (t) => {
+    const room = await startVideoRoom({ httpPort: 0, announcedAddresses: ['127.0.0.1'] });
+    const chromium = await launchBrowser('chromium');
+    try {
+      for (const codec of ['H264', 'VP9']) {
+        const roomName = `codec-${codec}`;
+        const a = await open(chromium, room, { codec }, roomName);
+        const c = await open(chromium, room, { codec }, roomName);
+        const view = room.sfu.participantIds.map((id) => room.sfu.view(id)!).find((v) => v.name === a.name);
+        assert.match(
+          view?.videoCodec ?? '',
+          new RegExp(`^${codec}/90000$`),
+          'the camera sends the room codec',
+        );
+        const start = await waitForLayer(c, a, 'h', 10, 30_000);
+        const back = await waitForLayer(a, c, 'h', 10, 30_000);
+        t.diagnostic(`video ${codec}: chromium from chromium ${show(start)}; and back ${show(back)}`);
+        assert.ok(start.ok, `chromium decodes chromium's h layer in ${codec}: ${show(start)}`);
+        assert.ok(back.ok, `and the other way: ${show(back)}`);
+        assert.equal(start.seen?.codec, `video/${codec}`, 'the receiver decodes the room codec');
+        // A switch needs the codec's keyframe start (H264: the SPS; VP9: B=1, P=0).
+        for (const layer of ['q', 'h']) {
+          await setLayer(c, start.seat!.seat, layer);
+          const w = await waitForLayer(c, a, layer, 5, 30_000);
+          t.diagnostic(`video ${codec} switched to ${layer}: ${show(w)}`);
+          assert.ok(w.ok, `chromium decodes ${codec} layer ${layer} after asking for it: ${show(w)}`);
+        }
+        // Someone whose offer has VP8 alone cannot join: nobody in the room could decode them.
+        const page = await chromium.browser.newPage();
+        await page.goto(`http://127.0.0.1:${room.httpPort}/`, { timeout: 15_000 });
+        const refused = await join(page, roomName, { codec: 'VP8', onlyCodec: true }).then(
+          () => undefined,
+          (e: Error) => e.message,
+        );
+        assert.match(refused ?? 'joined', new RegExp(`forwards ${codec} video`));
+        for (const p of [a.page, c.page, page]) await p.close();
+      }
+    } finally {
+      await chromium.close();
+      await room.close();
+    }
+  });
 } else {
   const reason = namespaceUnavailableReason();
   test('video-room example in browsers, re-run inside a loopback-only network namespace', {
     skip: reason,
-    timeout: 280_000,
+    timeout: 400_000,
   }, (t) => {
-    const r = rerunInLoopbackNamespace(THIS_FILE, t, { timeoutMs: 270_000, diagnostics: /^\s*# video / });
+    const r = rerunInLoopbackNamespace(THIS_FILE, t, { timeoutMs: 390_000, diagnostics: /^\s*# video / });
     assert.equal(r.error, undefined, `could not run the namespace: ${r.error}`);
     assert.equal(r.status, 0, `video-room test failed inside the namespace:\n${r.output}`);
   });

@@ -4,14 +4,20 @@
 const SEATS = 5;
 const state = { pc: undefined, id: undefined, poll: undefined, seatVideos: [] };
 
-// `camera`: the capture size asked for. Chromium sends three simulcast layers only from 960x540 up
-// (fewer layers for smaller captures), two at the default 640x480.
-async function join(room, camera = { width: 640, height: 480 }) {
+// Options: `width` and `height` of the capture (Chromium sends three simulcast layers only from
+// 960x540 up, two at the default 640x480); `codec` ('VP8', 'VP9', 'H264') to put that video codec
+// first in the offer (the first person in a room picks its codec this way), `onlyCodec` to offer it
+// alone. The page's URL takes the same as ?codec=H264&width=960&height=540.
+async function join(room, options = {}) {
+  const query = new URLSearchParams(location.search);
+  const width = options.width ?? Number(query.get('width') ?? 640);
+  const height = options.height ?? Number(query.get('height') ?? 480);
+  const codec = options.codec ?? query.get('codec') ?? undefined;
   const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
   state.pc = pc;
   const stream = await navigator.mediaDevices.getUserMedia({
     audio: true,
-    video: { width: camera.width, height: camera.height },
+    video: { width, height },
   });
   document.getElementById('self').srcObject = stream;
   pc.addTransceiver(stream.getAudioTracks()[0], { direction: 'sendonly', streams: [stream] });
@@ -21,11 +27,13 @@ async function join(room, camera = { width: 640, height: 480 }) {
     streams: [stream],
     ...(simulcast
       ? {
+          // VP9 (and AV1) layers are separate streams only with a scalability mode per encoding;
+          // without one Chromium sends the first encoding alone.
           sendEncodings: [
             { rid: 'q', scaleResolutionDownBy: 4 },
             { rid: 'h', scaleResolutionDownBy: 2 },
             { rid: 'f' },
-          ],
+          ].map((e) => (codec?.toLowerCase() === 'vp9' ? { ...e, scalabilityMode: 'L1T1' } : e)),
         }
       : {}),
   });
@@ -48,6 +56,17 @@ async function join(room, camera = { width: 640, height: 480 }) {
     seats.append(tile);
     state.seatVideos.push({ tile, el, caption, video });
   }
+  if (codec) {
+    for (const t of pc.getTransceivers()) {
+      if (t.receiver.track.kind !== 'video') continue;
+      try {
+        t.setCodecPreferences(videoCodecs(codec, options.onlyCodec, RTCRtpReceiver));
+      } catch {
+        // A send-only transceiver may be held to what the browser can send.
+        t.setCodecPreferences(videoCodecs(codec, options.onlyCodec, RTCRtpSender));
+      }
+    }
+  }
   await pc.setLocalDescription(await pc.createOffer());
   const res = await fetch('/api/join', {
     method: 'POST',
@@ -61,6 +80,25 @@ async function join(room, camera = { width: 640, height: 480 }) {
   document.getElementById('self-caption').textContent = `${body.name} (you)`;
   state.poll = setInterval(refresh, 1000);
   return body.name;
+}
+
+/**
+ * The browser's video codecs with `name` first (H264: Constrained Baseline, packetization mode 1,
+ * the profile the room forwards; VP9: profile 0), or `name` alone (and RTX) with `only`.
+ */
+function videoCodecs(name, only, side) {
+  const all = side.getCapabilities('video').codecs;
+  const wanted = (c) => {
+    if (c.mimeType.toLowerCase() !== `video/${name.toLowerCase()}`) return false;
+    const fmtp = c.sdpFmtpLine ?? '';
+    if (name.toLowerCase() === 'h264')
+      return /packetization-mode=1/.test(fmtp) && /profile-level-id=42e01f/i.test(fmtp);
+    if (name.toLowerCase() === 'vp9') return !/profile-id=[1-3]/.test(fmtp);
+    return true;
+  };
+  const first = all.filter(wanted);
+  const rest = all.filter((c) => !wanted(c) && (!only || c.mimeType.toLowerCase() === 'video/rtx'));
+  return [...first, ...rest];
 }
 
 async function post(path, body) {
@@ -131,6 +169,7 @@ async function inboundVideo() {
       if (v.type === 'inbound-rtp')
         out.push({
           mid: s.video.mid,
+          codec: report.get(v.codecId)?.mimeType,
           framesDecoded: v.framesDecoded ?? 0,
           keyFramesDecoded: v.keyFramesDecoded ?? 0,
           frameWidth: v.frameWidth,

@@ -8,6 +8,7 @@ import {
   type MediaSectionAnswerOptions,
   type MuxLike,
   type NegotiatedMediaSection,
+  parseMediaOffer,
   ReceptionStatistics,
   RTP_HEADER_EXTENSION_URIS,
   type RtcpPacketInfo,
@@ -17,7 +18,11 @@ import {
   type WebRtcTransportStats,
 } from '@rtcseal/ice-lite';
 import { ForwardedStream } from './forwarded-stream.js';
-import { isVp8KeyframeStart, Vp8PictureContinuity } from './vp8.js';
+import {
+  FORWARDABLE_VIDEO_CODECS,
+  type ForwardableVideoCodec,
+  firstForwardableCodec,
+} from './video-codecs.js';
 
 /**
  * A small SFU for rooms of 2-6 people on WebRtcTransport. Each page offers its microphone and camera
@@ -90,6 +95,8 @@ export interface Participant {
   /** The simulcast rids the camera sends, smallest first as offered; empty without simulcast. */
   readonly layers: readonly string[];
   readonly videoCodec: string | undefined;
+  /** The room's video codec: what this participant's camera sends and its seats carry. */
+  readonly forwardable: ForwardableVideoCodec;
   readonly seats: readonly Seat[];
   /** Keyframes asked of this sender, by us for its receivers. */
   keyframeRequests: number;
@@ -137,6 +144,8 @@ function randomSsrc(): number {
 
 export class VideoRoomSfu {
   private readonly rooms = new Map<string, Participant[]>();
+  /** Each room's video codec: the first one its first participant offered that the room forwards. */
+  private readonly roomCodecs = new Map<string, ForwardableVideoCodec>();
   private readonly byId = new Map<string, Participant>();
   private nextName = 1;
   private readonly timer: NodeJS.Timeout;
@@ -186,9 +195,22 @@ export class VideoRoomSfu {
         status: 400,
         error: `expected ${2 + 2 * SEATS} m-sections (camera, microphone, ${SEATS} seats)`,
       };
-    // VP8 everywhere: both browsers have it, and its keyframes are easy to see (RFC 7741).
+    // One video codec per room: an SFU forwards packets, it does not transcode them, so every
+    // receiver must decode what every camera sends.
+    const offer = parseMediaOffer(offerSdp);
+    if (!offer.ok) return { ok: false, status: 400, error: `offer: ${offer.error.message}` };
+    const videoSections = offer.offer.sections.filter((_, i) => i === 1 || (i >= 3 && i % 2 === 1));
+    const codec = this.roomCodecs.get(room) ?? firstForwardableCodec(videoSections[0]?.codecs ?? []);
+    const names = FORWARDABLE_VIDEO_CODECS.map((c) => c.name.toUpperCase()).join(', ');
+    if (!codec) return { ok: false, status: 400, error: `the offer has none of the video codecs ${names}` };
+    if (!videoSections.every((v) => v.codecs.some((c) => codec.matches(c))))
+      return {
+        ok: false,
+        status: 409,
+        error: `room "${room}" forwards ${codec.name.toUpperCase()} video; offer it in every video section to join`,
+      };
     const audio = { ...SECTION_DEFAULTS, codecs: ['audio/opus'] };
-    const video = { ...SECTION_DEFAULTS, codecs: ['video/VP8'] };
+    const video = { ...SECTION_DEFAULTS, codecs: [codec.preference] };
     const sections: Record<string, MediaSectionAnswerOptions> = {
       [mids[0]!]: { ...audio, direction: 'recvonly' },
       [mids[1]!]: { ...video, direction: 'recvonly' },
@@ -245,7 +267,7 @@ export class VideoRoomSfu {
           frameTicks: 3000,
           historySize: 512,
           initialSequence: sequence,
-          payloadContinuity: new Vp8PictureContinuity(),
+          payloadContinuity: codec.newPayloadContinuity(),
         }),
         sender: undefined,
         wantedLayer: undefined,
@@ -262,6 +284,7 @@ export class VideoRoomSfu {
       videoMid: camera?.rejection === undefined ? camera?.mid : undefined,
       layers: camera?.receiveRids ?? [],
       videoCodec: camera?.codecs[0] ? `${camera.codecs[0].name}/${camera.codecs[0].clockRate}` : undefined,
+      forwardable: codec,
       seats,
       keyframeRequests: 0,
       nacksAnswered: 0,
@@ -269,6 +292,7 @@ export class VideoRoomSfu {
     };
     members.push(participant);
     this.rooms.set(room, members);
+    this.roomCodecs.set(room, codec);
     this.byId.set(id, participant);
     this.log(`${name} joined "${room}" (${members.length}/${ROOM_CAPACITY})`);
     return { ok: true, participant, answer: result.answer };
@@ -432,7 +456,9 @@ export class VideoRoomSfu {
     const codec = codecName(senderSection, info.payloadType);
     const video = info.kind === 'video';
     const keyframe =
-      video && codec === 'vp8' && isVp8KeyframeStart(packet, info.payloadOffset, info.payloadLength);
+      video &&
+      codec === sender.forwardable.name &&
+      sender.forwardable.isKeyframeStart(packet, info.payloadOffset, info.payloadLength);
     for (const receiver of this.rooms.get(sender.room) ?? []) {
       if (receiver === sender || receiver.transport.state !== 'connected') continue;
       const seat = receiver.seats.find((s) => s.sender === sender.id);
@@ -489,8 +515,10 @@ export class VideoRoomSfu {
     if (!this.byId.delete(p.id)) return;
     this.reported.delete(p.id);
     const members = (this.rooms.get(p.room) ?? []).filter((m) => m !== p);
-    if (members.length === 0) this.rooms.delete(p.room);
-    else this.rooms.set(p.room, members);
+    if (members.length === 0) {
+      this.rooms.delete(p.room);
+      this.roomCodecs.delete(p.room);
+    } else this.rooms.set(p.room, members);
     // Free the seats the leaver had among the others; the next newcomer continues those streams.
     for (const m of members) {
       for (const s of m.seats) {

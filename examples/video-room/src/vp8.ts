@@ -1,3 +1,5 @@
+import { PictureContinuity } from './picture-continuity.js';
+
 /**
  * The VP8 payload descriptor (RFC 7741 §4.2) as a forwarding unit reads and rewrites it: where a
  * frame starts, whether it is a keyframe, and the picture numbering (PictureID, TL0PICIDX) that a
@@ -70,53 +72,15 @@ export function isVp8KeyframeStart(
 }
 
 /**
- * Keeps the PictureID and TL0PICIDX of one forwarded VP8 stream continuous across changes of source
- * (another sender, or another simulcast layer of the same one), as it keeps sequence numbers and
- * timestamps continuous. A receiver's decoder orders frames by PictureID (RFC 7741 §4.2: it
- * increases by one per frame) and drops a frame whose number it has already seen: Chromium sends
- * every simulcast layer of one captured frame with the same PictureID, so a switch at layer q's
- * keyframe numbered as the h frame just forwarded was dropped by Firefox, which then decoded q's
- * next frames onto h's pictures and went on reporting h's frame size.
+ * A seat's VP8 numbering kept continuous across changes of source (see {@link PictureContinuity}).
+ * A receiver's decoder orders frames by PictureID (RFC 7741 §4.2: it increases by one per frame) and
+ * drops a frame whose number it has already seen: Chromium sends every simulcast layer of one
+ * captured frame with the same PictureID, so a switch at layer q's keyframe numbered as the h frame
+ * just forwarded was dropped by Firefox, which then decoded q's next frames onto h's pictures and
+ * went on reporting h's frame size.
  */
-export class Vp8PictureContinuity {
-  private pictureIdOffset = 0;
-  private tl0Offset = 0;
-  private lastPictureId: number | undefined;
-  private lastTl0: number | undefined;
-
-  /**
-   * Rewrites, in place, the descriptor of the VP8 payload of `packet` (a packet this stream is about
-   * to send). `newSource`: the first packet of another source, which continues one picture after
-   * the last one sent.
-   */
-  rewrite(packet: Uint8Array, payloadOffset: number, newSource: boolean): void {
-    const d = readVp8Descriptor(packet, payloadOffset, packet.length - payloadOffset);
-    if (!d) return;
-    if (d.pictureIdOffset >= 0) {
-      const at = d.pictureIdOffset;
-      const modulus = d.pictureIdBits === 15 ? 0x8000 : 0x80;
-      const id = d.pictureIdBits === 15 ? ((packet[at]! & 0x7f) << 8) | packet[at + 1]! : packet[at]! & 0x7f;
-      if (newSource && this.lastPictureId !== undefined) this.pictureIdOffset = this.lastPictureId + 1 - id;
-      const out = (((id + this.pictureIdOffset) % modulus) + modulus) % modulus;
-      if (d.pictureIdBits === 15) {
-        packet[at] = 0x80 | (out >> 8);
-        packet[at + 1] = out & 0xff;
-      } else packet[at] = out;
-      // Only a newer picture moves the reference (a reordered packet keeps it), modulo the field.
-      if (
-        this.lastPictureId === undefined ||
-        newSource ||
-        ((out - this.lastPictureId) & (modulus - 1)) < modulus / 2
-      )
-        this.lastPictureId = out;
-    }
-    if (d.tl0PicIdxOffset >= 0) {
-      const at = d.tl0PicIdxOffset;
-      const index = packet[at]!;
-      if (newSource && this.lastTl0 !== undefined) this.tl0Offset = this.lastTl0 + 1 - index;
-      const out = (index + this.tl0Offset) & 0xff;
-      packet[at] = out;
-      if (this.lastTl0 === undefined || newSource || ((out - this.lastTl0) & 0xff) < 0x80) this.lastTl0 = out;
-    }
+export class Vp8PictureContinuity extends PictureContinuity {
+  constructor() {
+    super(readVp8Descriptor);
   }
 }
