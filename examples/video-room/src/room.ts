@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DtlsCertificate } from '@rtcseal/dtls';
 import {
-  buildReceiverReport,
+  buildReceiverReports,
   buildRemb,
   DEFAULT_HEADER_EXTENSIONS,
   DEFAULT_RTCP_FEEDBACK,
@@ -9,7 +9,7 @@ import {
   type MuxLike,
   type NegotiatedMediaSection,
   parseMediaOffer,
-  ReceptionStatistics,
+  ReceiverReports,
   RTP_HEADER_EXTENSION_URIS,
   type RtcpPacketInfo,
   type RtcpReportBlock,
@@ -102,7 +102,7 @@ export interface Participant {
   keyframeRequests: number;
   nacksAnswered: number;
   /** What we receive from this participant, per SSRC (RFC 3550 §6.4.1), reported back to it in RRs. */
-  readonly reception: Map<number, ReceptionStatistics>;
+  readonly reception: ReceiverReports;
 }
 
 export type JoinResult =
@@ -288,7 +288,7 @@ export class VideoRoomSfu {
       seats,
       keyframeRequests: 0,
       nacksAnswered: 0,
-      reception: new Map(),
+      reception: new ReceiverReports({ maxStreams: MAX_RECEIVED_STREAMS }),
     };
     members.push(participant);
     this.rooms.set(room, members);
@@ -403,12 +403,8 @@ export class VideoRoomSfu {
   private sendFeedback(now: number): void {
     for (const p of this.byId.values()) {
       if (p.transport.state !== 'connected') continue;
-      const blocks: RtcpReportBlock[] = [];
-      for (const stats of p.reception.values()) {
-        const block = stats.reportBlock(now);
-        if (block) blocks.push(block);
-      }
-      const parts = [buildReceiverReport(p.transport.ssrc, blocks)];
+      const blocks = p.reception.reportBlocks(now);
+      const parts = [buildReceiverReports(p.transport.ssrc, blocks)];
       this.reported.set(p.id, blocks);
       if (p.videoMid !== undefined) {
         const ssrcs = p.transport
@@ -421,19 +417,12 @@ export class VideoRoomSfu {
     }
   }
 
-  /** Counts a packet from `sender` in the reception statistics of its stream (not RTX: it repairs). */
+  /** Counts a packet from `sender` in the reception statistics of its stream. */
   private countReceived(sender: Participant, info: RtpPacketInfo): void {
-    if (info.isRtx) return;
-    let stats = sender.reception.get(info.ssrc);
-    if (!stats) {
-      const clockRate = sender.transport.negotiated.sections[info.sectionIndex]?.codecs.find(
-        (c) => c.payloadType === info.payloadType,
-      )?.clockRate;
-      if (clockRate === undefined || sender.reception.size >= MAX_RECEIVED_STREAMS) return;
-      stats = new ReceptionStatistics(info.ssrc, clockRate);
-      sender.reception.set(info.ssrc, stats);
-    }
-    stats.packetReceived(info.sequenceNumber, info.timestamp, performance.now());
+    const clockRate = sender.transport.negotiated.sections[info.sectionIndex]?.codecs.find(
+      (c) => c.payloadType === info.payloadType,
+    )?.clockRate;
+    if (clockRate !== undefined) sender.reception.packetReceived(info, clockRate, performance.now());
   }
 
   private retryKeyframes(now: number): void {
@@ -490,11 +479,8 @@ export class VideoRoomSfu {
 
   /** A receiver's RTCP about a seat's stream: keyframe requests go to the sender, NACKs are answered here. */
   private onFeedback(receiver: Participant, info: RtcpPacketInfo): void {
-    for (const p of info.packets) {
-      // The sender's SR of a stream we receive: echoed as LSR/DLSR in our next report on it.
-      if (p.type === 'sr')
-        receiver.reception.get(p.ssrc)?.senderReportReceived(p.ntpSeconds, p.ntpFraction, performance.now());
-    }
+    // The sender's SRs of streams we receive: echoed as LSR/DLSR in our next reports on them.
+    receiver.reception.rtcpReceived(info.packets, performance.now());
     for (const route of info.routes) {
       if (route.stream !== 'ours') continue;
       const p = route.packet;

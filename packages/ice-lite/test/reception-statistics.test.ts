@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import fc from 'fast-check';
-import { buildReceiverReport, parseRtcpCompound, ReceptionStatistics } from '../src/rtcp/index.js';
+import {
+  buildReceiverReport,
+  buildReceiverReports,
+  parseRtcpCompound,
+  ReceiverReports,
+  ReceptionStatistics,
+} from '../src/rtcp/index.js';
 
 const VIDEO = 90_000;
 
@@ -102,4 +108,71 @@ test('any sequence of packets yields a report block that the RR builder accepts 
 test('misuse throws naming the parameter', () => {
   assert.throws(() => new ReceptionStatistics(-1, VIDEO), /ssrc/);
   assert.throws(() => new ReceptionStatistics(1, 0), /clockRate/);
+});
+
+/** An SR without report blocks (RFC 3550 §6.4.1): the tests' stand-in for a browser's. */
+function senderReport(ssrc: number, ntpSeconds: number, ntpFraction: number): Uint8Array {
+  const out = new Uint8Array(28);
+  const v = new DataView(out.buffer);
+  out[0] = 0x80;
+  out[1] = 200;
+  v.setUint16(2, 6);
+  v.setUint32(4, ssrc);
+  v.setUint32(8, ntpSeconds);
+  v.setUint32(12, ntpFraction);
+  return out;
+}
+
+const rtp = (ssrc: number, sequenceNumber: number, isRtx = false) => ({
+  ssrc,
+  sequenceNumber,
+  timestamp: sequenceNumber * 3000,
+  isRtx,
+});
+
+test('receiver reports of a transport: one block per stream, RTX left out, SRs echoed, streams bounded', () => {
+  const rr = new ReceiverReports({ maxStreams: 2 });
+  for (let i = 0; i < 5; i++) {
+    rr.packetReceived(rtp(1, 100 + i), VIDEO, i * 33);
+    rr.packetReceived(rtp(2, 7 + i), 48_000, i * 20);
+    rr.packetReceived(rtp(3, i, true), VIDEO, i * 33); // RTX of stream 1: not a stream of its own
+  }
+  rr.packetReceived(rtp(4, 1), VIDEO, 200);
+  assert.equal(rr.streamsRefused, 1, 'a third stream is not kept');
+  const sr = parseRtcpCompound(senderReport(2, 0x0001_0002, 0x0003_0004));
+  rr.rtcpReceived(sr.packets, 100);
+  const blocks = rr.reportBlocks(150);
+  assert.deepEqual(
+    blocks.map((b) => [b.ssrc, b.highestSequence, b.lastSenderReport]),
+    [
+      [1, 104, 0],
+      [2, 11, 0x0002_0003],
+    ],
+  );
+  assert.equal(rr.forget(1), true);
+  assert.equal(rr.reportBlocks(200).length, 1);
+});
+
+test('more than 31 report blocks go in several RRs of one compound; none gives one empty RR', () => {
+  const blocks = Array.from({ length: 40 }, (_, i) => ({
+    ssrc: i + 1,
+    fractionLost: 0,
+    cumulativeLost: 0,
+    highestSequence: i,
+    jitter: 0,
+    lastSenderReport: 0,
+    delaySinceLastSenderReport: 0,
+  }));
+  const parsed = parseRtcpCompound(buildReceiverReports(9, blocks));
+  assert.equal(parsed.error, undefined);
+  assert.deepEqual(
+    parsed.packets.map((p) => (p.type === 'rr' ? p.reports.length : -1)),
+    [31, 9],
+  );
+  assert.deepEqual(
+    parsed.packets.flatMap((p) => (p.type === 'rr' ? p.reports : [])),
+    blocks,
+  );
+  const empty = parseRtcpCompound(buildReceiverReports(9, []));
+  assert.deepEqual(empty.packets, [{ type: 'rr', ssrc: 9, reports: [] }]);
 });

@@ -1,4 +1,5 @@
-import type { RtcpReportBlock } from './rtcp-packet.js';
+import { buildReceiverReport } from './feedback-builders.js';
+import type { RtcpPacket, RtcpReportBlock } from './rtcp-packet.js';
 
 /**
  * What a receiver of one RTP stream reports about it in RTCP receiver reports (RFC 3550 §6.4.1):
@@ -143,4 +144,89 @@ export class ReceptionStatistics {
     this.expectedPrior = 0;
     this.receivedPrior = 0;
   }
+}
+
+/** The fields of `onRtp`'s info that reception statistics read. */
+export interface ReceivedRtpPacket {
+  readonly ssrc: number;
+  readonly sequenceNumber: number;
+  readonly timestamp: number;
+  readonly isRtx: boolean;
+}
+
+/**
+ * The receiver reports of one transport: a {@link ReceptionStatistics} per SSRC received, fed from
+ * `onRtp` and from the SRs in `onRtcp`, and the RR packets that report them (RFC 3550 §6.4.2: at
+ * most 31 blocks each, more streams in further RRs of the same compound). RTX packets are left out:
+ * they repair a stream, and counting them would hide its loss. At most `maxStreams` SSRCs are kept,
+ * the first ones seen, so a peer cannot grow it without bound.
+ */
+export class ReceiverReports {
+  private readonly streams = new Map<number, ReceptionStatistics>();
+  private readonly maxStreams: number;
+  /** Streams not counted because `maxStreams` were kept already. */
+  streamsRefused = 0;
+
+  constructor(options: { readonly maxStreams?: number } = {}) {
+    const max = options.maxStreams ?? 32;
+    if (!Number.isInteger(max) || max < 1)
+      throw new RangeError('options.maxStreams must be a positive integer');
+    this.maxStreams = max;
+  }
+
+  /** Counts one received packet; `clockRate` is its codec's (the negotiated section says). */
+  packetReceived(packet: ReceivedRtpPacket, clockRate: number, arrivalMs: number): void {
+    if (packet.isRtx) return;
+    let stats = this.streams.get(packet.ssrc);
+    if (!stats) {
+      if (this.streams.size >= this.maxStreams) {
+        this.streamsRefused++;
+        return;
+      }
+      stats = new ReceptionStatistics(packet.ssrc, clockRate);
+      this.streams.set(packet.ssrc, stats);
+    }
+    stats.packetReceived(packet.sequenceNumber, packet.timestamp, arrivalMs);
+  }
+
+  /** Takes the SRs of a received compound, for streams we count. */
+  rtcpReceived(packets: readonly RtcpPacket[], arrivalMs: number): void {
+    for (const p of packets) {
+      if (p.type === 'sr')
+        this.streams.get(p.ssrc)?.senderReportReceived(p.ntpSeconds, p.ntpFraction, arrivalMs);
+    }
+  }
+
+  /** Stops reporting `ssrc` (its sender left or said BYE). */
+  forget(ssrc: number): boolean {
+    return this.streams.delete(ssrc);
+  }
+
+  /** The report blocks for RRs sent at `nowMs`, one per stream that has packets. */
+  reportBlocks(nowMs: number): RtcpReportBlock[] {
+    const blocks: RtcpReportBlock[] = [];
+    for (const stats of this.streams.values()) {
+      const block = stats.reportBlock(nowMs);
+      if (block) blocks.push(block);
+    }
+    return blocks;
+  }
+}
+
+/**
+ * RR packets from `senderSsrc` carrying `blocks`, 31 per packet, concatenated for one compound; one
+ * empty RR when there are none (a compound starts with an SR or RR, RFC 3550 §6.1).
+ */
+export function buildReceiverReports(senderSsrc: number, blocks: readonly RtcpReportBlock[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i === 0 || i < blocks.length; i += 31) {
+    parts.push(buildReceiverReport(senderSsrc, blocks.slice(i, i + 31)));
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
