@@ -323,17 +323,20 @@ if (insideLoopbackNamespace()) {
     }
   });
 
-  test('video room: a room forwards the video codec its first participant prefers (H264, VP9), layer switches included, and turns away an offer without it', {
+  test('video room: a room forwards the video codec its first participant prefers (H264 between Chromium pages, VP9 with Firefox too), layer switches included, and turns away an offer without it', {
     skip: missing,
     timeout: 150_000,
   }, async (t) => {
     const room = await startVideoRoom({ httpPort: 0, announcedAddresses: ['127.0.0.1'] });
     const chromium = await launchBrowser('chromium');
+    const firefox = await launchBrowser('firefox');
     try {
       for (const codec of ['H264', 'VP9']) {
         const roomName = `codec-${codec}`;
         const a = await open(chromium, room, { codec }, roomName);
         const c = await open(chromium, room, { codec }, roomName);
+        // Firefox joins the VP9 room; this one offers no H264 in packetization mode 1 (it is refused).
+        const f = codec === 'VP9' ? await open(firefox, room, { codec }, roomName) : undefined;
         const view = room.sfu.participantIds.map((id) => room.sfu.view(id)!).find((v) => v.name === a.name);
         assert.match(
           view?.videoCodec ?? '',
@@ -347,11 +350,18 @@ if (insideLoopbackNamespace()) {
         assert.ok(back.ok, `and the other way: ${show(back)}`);
         assert.equal(start.seen?.codec, `video/${codec}`, 'the receiver decodes the room codec');
         // A switch needs the codec's keyframe start (H264: the SPS; VP9: B=1, P=0).
-        for (const layer of ['q', 'h']) {
-          await setLayer(c, start.seat!.seat, layer);
-          const w = await waitForLayer(c, a, layer, 5, 30_000);
-          t.diagnostic(`video ${codec} switched to ${layer}: ${show(w)}`);
-          assert.ok(w.ok, `chromium decodes ${codec} layer ${layer} after asking for it: ${show(w)}`);
+        for (const receiver of f ? [c, f] : [c]) {
+          const first = await waitForLayer(receiver, a, 'h', 5, 30_000);
+          assert.ok(first.ok, `${receiver.browser} decodes chromium's h layer in ${codec}: ${show(first)}`);
+          for (const layer of ['q', 'h']) {
+            await setLayer(receiver, first.seat!.seat, layer);
+            const w = await waitForLayer(receiver, a, layer, 5, 30_000);
+            t.diagnostic(`video ${codec} ${receiver.browser} switched to ${layer}: ${show(w)}`);
+            assert.ok(
+              w.ok,
+              `${receiver.browser} decodes ${codec} layer ${layer} after asking for it: ${show(w)}`,
+            );
+          }
         }
         // Someone whose offer has VP8 alone cannot join: nobody in the room could decode them.
         const page = await chromium.browser.newPage();
@@ -361,10 +371,11 @@ if (insideLoopbackNamespace()) {
           (e: Error) => e.message,
         );
         assert.match(refused ?? 'joined', new RegExp(`forwards ${codec} video`));
-        for (const p of [a.page, c.page, page]) await p.close();
+        for (const p of [a.page, c.page, page, ...(f ? [f.page] : [])]) await p.close();
       }
     } finally {
       await chromium.close();
+      await firefox.close();
       await room.close();
     }
   });
