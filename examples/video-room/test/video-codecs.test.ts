@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import type { RtpCodec } from '@rtcseal/ice-lite';
+import fc from 'fast-check';
 import { isH264KeyframeStart } from '../src/h264.js';
-import { firstForwardableCodec } from '../src/video-codecs.js';
+import { FORWARDABLE_VIDEO_CODECS, firstForwardableCodec } from '../src/video-codecs.js';
 import { isVp9KeyframeStart, Vp9PictureContinuity } from '../src/vp9.js';
 
 const at = (check: (p: Uint8Array, o: number, l: number) => boolean, bytes: number[]) =>
@@ -70,4 +71,15 @@ test('a room takes the first codec of the offer it can forward: H264 only as Con
   assert.equal(firstForwardableCodec([vp9Profile2, vp8])?.name, 'vp8');
   assert.equal(firstForwardableCodec([codec('VP9', 98, 'profile-id=0'), vp8])?.name, 'vp9');
   assert.equal(firstForwardableCodec([av1, h264Mode0]), undefined);
+});
+
+test('any payload bytes: the keyframe checks answer and the numbering rewrites return, never throwing', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 24 }), fc.boolean(), (bytes, newSource) => {
+      for (const codec of FORWARDABLE_VIDEO_CODECS) {
+        assert.equal(typeof codec.isKeyframeStart(bytes, 0, bytes.length), 'boolean');
+        codec.newPayloadContinuity()?.rewrite(Uint8Array.from(bytes), 0, newSource);
+      }
+    }),
+  );
 });
